@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/govchat/govchat"
+)
+
+// SearchQuery is one hybrid search. Retrieval builds it; the store runs it as
+// one SQL statement.
+type SearchQuery struct {
+	Vector     []float32
+	Text       string // websearch_to_tsquery syntax; "" skips full-text
+	TextConfig string // "english" or "simple"
+
+	VectorK  int // candidates from the vector ranker
+	TextK    int // candidates from the full-text ranker
+	Limit    int // fused rows returned
+	RRFK     int // the k in 1/(k+rank); 60 when 0
+	EfSearch int // hnsw.ef_search for this query; pgvector's default when 0
+
+	VectorWeight float64 // multiplies the vector ranker's 1/(k+rank); 1 when 0
+	TextWeight   float64 // likewise for full-text
+
+	// Filters. Empty means no filter.
+	Locale         string
+	DocumentTypes  []string
+	BasePathPrefix string
+	// Exact disables the HNSW index: an exact scan, for recall checks.
+	Exact bool
+}
+
+// searchSQL fuses a vector kNN ranker and a full-text ranker with reciprocal
+// rank fusion. The kNN CTE reads the embeddings table alone, with filters on
+// its own denormalised columns, so the HNSW index serves it; metadata is
+// joined only to the fused top rows.
+const searchSQL = `
+WITH vec AS (
+	SELECT chunk_id, embedding <=> $1 AS distance
+	FROM {{schema}}.{{embeddings}}
+	WHERE ($2::text = '' OR locale = $2::text)
+	  AND (cardinality($3::text[]) = 0 OR document_type = ANY ($3::text[]))
+	  AND ($4 = '' OR starts_with(base_path, $4))
+	ORDER BY embedding <=> $1
+	LIMIT $5::int
+), vec_ranked AS (
+	SELECT chunk_id, distance, row_number() OVER (ORDER BY distance, chunk_id) AS rank FROM vec
+), txt AS (
+	SELECT c.id AS chunk_id, ts_rank(c.tsv, query, 1) AS score
+	FROM {{schema}}.chunks c, websearch_to_tsquery($6::regconfig, $7) AS query
+	WHERE $7 <> '' AND c.tsv @@ query
+	  AND ($2 = '' OR c.locale = $2)
+	  AND (cardinality($3::text[]) = 0 OR c.document_type = ANY ($3::text[]))
+	  AND ($4 = '' OR starts_with(c.base_path, $4))
+	ORDER BY score DESC, c.id
+	LIMIT $8::int
+), txt_ranked AS (
+	SELECT chunk_id, score, row_number() OVER (ORDER BY score DESC, chunk_id) AS rank FROM txt
+), fused AS (
+	SELECT coalesce(v.chunk_id, t.chunk_id) AS chunk_id,
+		coalesce(v.rank, 0) AS vrank, coalesce(1 - v.distance, 0) AS vscore,
+		coalesce(t.rank, 0) AS trank, coalesce(t.score, 0) AS tscore,
+		coalesce($9::float8 / ($11::float8 + v.rank), 0) + coalesce($10::float8 / ($11::float8 + t.rank), 0) AS rrf
+	FROM vec_ranked v FULL OUTER JOIN txt_ranked t ON v.chunk_id = t.chunk_id
+)
+SELECT f.chunk_id, c.document_id, c.exact_path, c.base_path, d.title, c.heading_path, c.body,
+	c.document_type, c.locale, coalesce(d.public_updated_at, 'epoch'),
+	f.rrf, f.vrank, f.vscore, f.trank, f.tscore
+FROM fused f
+JOIN {{schema}}.chunks c ON c.id = f.chunk_id
+JOIN {{schema}}.documents d ON d.id = c.document_id
+ORDER BY f.rrf DESC, f.chunk_id
+LIMIT $12::int`
+
+// Search runs a hybrid search in the active space sp. Passages come back in
+// fused order with each ranker's rank and score.
+func (s *Store) Search(ctx context.Context, sp Space, q SearchQuery) ([]govchat.Passage, error) {
+	sql, args, err := s.searchStatement(sp, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []govchat.Passage
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.tuneSearch(ctx, tx, q); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanPassage)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	return out, nil
+}
+
+// ExplainSearch returns the query plan of Search, for tests and benchmarks
+// that check the HNSW index is used.
+func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (string, error) {
+	sql, args, err := s.searchStatement(sp, q)
+	if err != nil {
+		return "", err
+	}
+	var plan string
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.tuneSearch(ctx, tx, q); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			return err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, l := range lines {
+			plan += l + "\n"
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: explain search: %w", err)
+	}
+	return plan, nil
+}
+
+// SearchSQL returns the statement and arguments Search would run, so a
+// benchmark can time the same SQL executed directly.
+func (s *Store) SearchSQL(sp Space, q SearchQuery) (string, []any, error) {
+	return s.searchStatement(sp, q)
+}
+
+// RawQuery runs sql with args in a read-only transaction with the same
+// settings as Search and returns the number of rows; for benchmarks.
+func (s *Store) RawQuery(ctx context.Context, q SearchQuery, sql string, args ...any) (int, error) {
+	n := 0
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.tuneSearch(ctx, tx, q); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n++
+		}
+		return rows.Err()
+	})
+	return n, err
+}
+
+func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) {
+	if len(q.Vector) != sp.Dimensions {
+		return "", nil, fmt.Errorf("store: search: query vector has %d dimensions, the index has %d", len(q.Vector), sp.Dimensions)
+	}
+	if q.VectorK <= 0 {
+		q.VectorK = 40
+	}
+	if q.TextK <= 0 {
+		q.TextK = 40
+	}
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	if q.RRFK <= 0 {
+		q.RRFK = 60
+	}
+	if q.VectorWeight == 0 {
+		q.VectorWeight = 1
+	}
+	if q.TextWeight == 0 {
+		q.TextWeight = 1
+	}
+	if q.TextConfig == "" {
+		q.TextConfig = "english"
+	}
+	types := q.DocumentTypes
+	if types == nil {
+		types = []string{}
+	}
+	sql := s.q(searchSQL)
+	sql = replaceAll(sql, "{{embeddings}}", sp.table())
+	args := []any{
+		pgvector.NewVector(q.Vector), q.Locale, types, q.BasePathPrefix, q.VectorK,
+		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit,
+	}
+	return sql, args, nil
+}
+
+func (s *Store) tuneSearch(ctx context.Context, tx pgx.Tx, q SearchQuery) error {
+	if q.Exact {
+		// Without index scans the kNN CTE becomes an exact sequential scan.
+		_, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on`)
+		return err
+	}
+	if q.EfSearch > 0 {
+		if _, err := tx.Exec(ctx, `SET LOCAL hnsw.ef_search = `+strconv.Itoa(min(q.EfSearch, 1000))); err != nil {
+			return err
+		}
+	}
+	if q.Locale != "" || len(q.DocumentTypes) > 0 || q.BasePathPrefix != "" {
+		// pgvector 0.8: keep scanning the index until enough rows pass the
+		// filter, so filtered queries still return VectorK rows.
+		if _, err := tx.Exec(ctx, `SET LOCAL hnsw.iterative_scan = relaxed_order`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanPassage(r pgx.CollectableRow) (govchat.Passage, error) {
+	var p govchat.Passage
+	var updated time.Time
+	err := r.Scan(&p.ChunkID, &p.DocumentID, &p.URL, &p.BasePath, &p.Title, &p.HeadingPath, &p.Text,
+		&p.DocumentType, &p.Locale, &updated, &p.Score, &p.VectorRank, &p.VectorScore, &p.TextRank, &p.TextScore)
+	if updated.Year() > 1970 {
+		p.PublicUpdatedAt = updated
+	}
+	return p, err
+}
+
+// ChunkIDsNear returns the ids of the k chunks nearest to v, by the HNSW index
+// or, with exact, by a sequential scan. The recall monitor compares the two.
+func (s *Store) ChunkIDsNear(ctx context.Context, sp Space, v []float32, k, efSearch int, exact bool) ([]int64, error) {
+	var ids []int64
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.tuneSearch(ctx, tx, SearchQuery{Exact: exact, EfSearch: efSearch}); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, s.q(`SELECT chunk_id FROM {{schema}}.`+sp.table()+` ORDER BY embedding <=> $1 LIMIT $2`), pgvector.NewVector(v), k)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: nearest chunks: %w", err)
+	}
+	return ids, nil
+}
+
+// SampleChunkTexts returns up to n chunk texts spread over the index, for
+// recall monitoring with realistic query vectors.
+func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error) {
+	rows, err := s.pool.Query(ctx, s.q(`SELECT id, embed_text FROM {{schema}}.chunks ORDER BY md5(id::text) LIMIT $1`), n)
+	if err != nil {
+		return nil, fmt.Errorf("store: sample chunks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
+		var c ChunkText
+		err := r.Scan(&c.ID, &c.EmbedText)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: sample chunks: %w", err)
+	}
+	return out, nil
+}

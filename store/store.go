@@ -1,0 +1,251 @@
+// Package store owns every SQL statement in govchat: migrations, documents and
+// chunks, embedding spaces, hybrid search, conversations and feedback. Callers
+// never import pgx; errors they need to tell apart are sentinels here.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Sentinel errors. Callers check them with errors.Is.
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrSchemaTooNew means the database was migrated by a newer govchat.
+	ErrSchemaTooNew = errors.New("store: the database schema is newer than this binary")
+	// ErrSchemaOutdated means migrations are pending.
+	ErrSchemaOutdated = errors.New("store: the database schema is out of date")
+	// ErrModelMismatch means the index was built with another embedding model.
+	ErrModelMismatch = errors.New("store: embedding model mismatch")
+	// ErrConflict means a concurrent change won; the caller may retry.
+	ErrConflict = errors.New("store: conflicting change")
+)
+
+// Options configure Open.
+type Options struct {
+	// Schema holds every govchat table. Default "govchat".
+	Schema string
+	// MaxConns caps the pool. Default 8.
+	MaxConns int32
+	// Logger receives store events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is the govchat database.
+type Store struct {
+	pool   *pgxpool.Pool
+	schema string
+	log    *slog.Logger
+}
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Open connects to the database at url, creating the pgvector extension and
+// the schema if they are missing, and registers pgvector's types on every
+// connection. It does not migrate: call Migrate or CheckSchema.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.Schema == "" {
+		opts.Schema = "govchat"
+	}
+	if !schemaName.MatchString(opts.Schema) {
+		return nil, fmt.Errorf("store: schema name %q must be lower-case letters, digits and underscores", opts.Schema)
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 8
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	cfg.MaxConns = opts.MaxConns
+
+	// The vector type must exist before pgvector's types can be registered.
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	_, err = conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS vector; CREATE SCHEMA IF NOT EXISTS `+opts.Schema)
+	conn.Close(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: create extension and schema: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		return pgxvec.RegisterTypes(ctx, c)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: ping: %w", err)
+	}
+	return &Store{pool: pool, schema: opts.Schema, log: log}, nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Schema is the schema that holds the tables.
+func (s *Store) Schema() string { return s.schema }
+
+// q qualifies the table names in a statement with the store's schema.
+func (s *Store) q(sql string) string { return strings.ReplaceAll(sql, "{{schema}}", s.schema) }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: read migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("store: migration %q is not named NNNN_name.sql", name)
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, fmt.Errorf("store: read migration %s: %w", name, err)
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migration %s: versions must run 1, 2, 3... without gaps", m.name)
+		}
+	}
+	return ms, nil
+}
+
+// LatestVersion is the newest schema version this binary knows.
+func LatestVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// SchemaVersion reports the version the database is at (0 when empty).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations')`, s.schema).Scan(&exists)
+	if err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	if err := s.pool.QueryRow(ctx, s.q(`SELECT coalesce(max(version), 0) FROM {{schema}}.schema_migrations`)).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// CheckSchema returns nil when the database is at exactly this binary's
+// version, ErrSchemaOutdated when migrations are pending and ErrSchemaTooNew
+// when a newer govchat has migrated it.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest := LatestVersion()
+	switch {
+	case v > latest:
+		return fmt.Errorf("%w: database at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, v, latest)
+	case v < latest:
+		return fmt.Errorf("%w: database at version %d, this binary needs %d; run `govchat migrate`", ErrSchemaOutdated, v, latest)
+	}
+	return nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns how many it applied. Re-running is a no-op. It refuses a database
+// whose schema is newer than this binary.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.pool.Exec(ctx, s.q(`CREATE TABLE IF NOT EXISTS {{schema}}.schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)); err != nil {
+		return 0, fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	applied := 0
+	for {
+		v, err := s.SchemaVersion(ctx)
+		if err != nil {
+			return applied, err
+		}
+		if v > len(ms) {
+			return applied, fmt.Errorf("%w: database at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, v, len(ms))
+		}
+		if v == len(ms) {
+			return applied, nil
+		}
+		m := ms[v]
+		start := time.Now()
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			// The primary key on version makes a concurrent migrator fail here
+			// instead of applying the same step twice.
+			if _, err := tx.Exec(ctx, s.q(`INSERT INTO {{schema}}.schema_migrations (version, name) VALUES ($1, $2)`), m.version, m.name); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, s.q(m.sql))
+			return err
+		})
+		if err != nil {
+			return applied, fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		s.log.Info("applied migration", "name", m.name, "ms", time.Since(start).Milliseconds())
+		applied++
+	}
+}
+
+func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
+
+// ExecForTest runs a statement; tests use it to set up states the API cannot reach.
+func (s *Store) ExecForTest(ctx context.Context, sql string) error {
+	_, err := s.pool.Exec(ctx, sql)
+	return err
+}

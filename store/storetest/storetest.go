@@ -1,0 +1,85 @@
+// Package storetest gives each test its own migrated govchat schema in the
+// database named by DATABASE_URL (the dev database that `make test` starts).
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govchat/govchat/store"
+)
+
+// URL returns DATABASE_URL. Without it the test fails when CI is set (or
+// GOVCHAT_REQUIRE_DB=1) and is skipped otherwise, with the fix in the message.
+func URL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("DATABASE_URL")
+	if url != "" {
+		return url
+	}
+	const msg = "DATABASE_URL is not set: run `make test`, which starts the dev database, or start it with scripts/devdb.sh start"
+	if os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// New opens a store on a fresh schema, migrates it and drops the schema when
+// the test ends, so tests never see each other's rows.
+func New(t testing.TB) *store.Store {
+	t.Helper()
+	s := NewUnmigrated(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// NewUnmigrated is New without the migrations.
+func NewUnmigrated(t testing.TB) *store.Store {
+	t.Helper()
+	url := URL(t)
+	schema := "test_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, url, store.Options{Schema: schema, MaxConns: 4})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		DropSchema(t, url, schema)
+	})
+	return s
+}
+
+// DropSchema removes a test schema and everything in it.
+func DropSchema(t testing.TB, url, schema string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Errorf("drop schema %s: %v", schema, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+		t.Errorf("drop schema %s: %v", schema, err)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
