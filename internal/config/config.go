@@ -1,0 +1,291 @@
+// Package config defines every govchat setting once: its environment
+// variable, its flag, its default and its meaning. Commands read the
+// environment, then let flags override it. The README's configuration table
+// is generated from the same list (see TestReadmeListsEverySetting).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, parsed once in cmd and passed down.
+type Config struct {
+	DatabaseURL string
+	DBSchema    string
+	LogLevel    string
+	LogFormat   string
+
+	Embedder            string // local, lexical or openai
+	VectorsFile         string
+	OpenAIAPIKey        string
+	OpenAIBaseURL       string
+	OpenAIAPIType       string // openai or azure
+	AzureAPIVersion     string
+	EmbeddingModel      string
+	EmbeddingDimensions int
+	Composer            string // auto, offline or llm
+	ChatModel           string
+	LLMTimeout          time.Duration
+	LLMFirstTokenTimout time.Duration
+	LLMChecks           bool // jailbreak classifier and question rewriting by the LLM
+
+	ChunkMaxTokens int
+	AllowSchemas   []string
+
+	TopK           int
+	EfSearch       int
+	MaxPerPage     int
+	DocTypeWeights string
+	MinVectorScore float64
+	MinTextScore   float64
+
+	Addr             string
+	AdminToken       string
+	AllowedOrigins   []string
+	MaxQuestionChars int
+	MaxMessageBytes  int
+	MaxConnections   int
+	RatePerIP        float64 // questions a minute
+	RatePerConv      float64
+	Retention        time.Duration
+	ShutdownTimeout  time.Duration
+	WebDir           string
+	ForbiddenTerms   []string
+	TrustProxy       bool
+}
+
+// Setting describes one configuration value.
+type Setting struct {
+	Env     string
+	Flag    string
+	Default string
+	Usage   string
+	set     func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func integer(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func float(p func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		*p(c) = f
+		return nil
+	}
+}
+
+func duration(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 30s or 2h", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+func list(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
+// Settings lists every setting in documentation order.
+func Settings() []Setting {
+	return []Setting{
+		{"DATABASE_URL", "database-url", "", "PostgreSQL with pgvector. `make test` and `make demo` start the dev database and set it.", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"GOVCHAT_DB_SCHEMA", "db-schema", "govchat", "Schema that holds govchat's tables.", str(func(c *Config) *string { return &c.DBSchema })},
+		{"GOVCHAT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error.", str(func(c *Config) *string { return &c.LogLevel })},
+		{"GOVCHAT_LOG_FORMAT", "log-format", "text", "text or json.", str(func(c *Config) *string { return &c.LogFormat })},
+
+		{"GOVCHAT_EMBEDDER", "embedder", "local", "local (word vectors + lexical features, no network), lexical (hashed words only) or openai (any OpenAI-compatible /v1/embeddings). Changing it needs `govchat ingest --reembed`.", str(func(c *Config) *string { return &c.Embedder })},
+		{"GOVCHAT_VECTORS_FILE", "vectors-file", ".cache/govchat/vectors-100d.bin", "Word-vector file for the local embedder, built by `make vectors`.", str(func(c *Config) *string { return &c.VectorsFile })},
+		{"OPENAI_API_KEY", "openai-api-key", "", "API key for the OpenAI-compatible endpoint. Never logged.", str(func(c *Config) *string { return &c.OpenAIAPIKey })},
+		{"OPENAI_BASE_URL", "openai-base-url", "", "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama or a LiteLLM/vLLM proxy. Empty means api.openai.com.", str(func(c *Config) *string { return &c.OpenAIBaseURL })},
+		{"GOVCHAT_OPENAI_API_TYPE", "openai-api-type", "openai", "openai or azure (Azure OpenAI: OPENAI_BASE_URL is the resource endpoint, models are deployment names).", str(func(c *Config) *string { return &c.OpenAIAPIType })},
+		{"GOVCHAT_AZURE_API_VERSION", "azure-api-version", "2024-06-01", "Azure OpenAI API version.", str(func(c *Config) *string { return &c.AzureAPIVersion })},
+		{"GOVCHAT_EMBEDDING_MODEL", "embedding-model", "text-embedding-3-small", "Embedding model when GOVCHAT_EMBEDDER=openai.", str(func(c *Config) *string { return &c.EmbeddingModel })},
+		{"GOVCHAT_EMBEDDING_DIMENSIONS", "embedding-dimensions", "0", "Requested embedding dimensions (0: the model's own).", integer(func(c *Config) *int { return &c.EmbeddingDimensions })},
+		{"GOVCHAT_COMPOSER", "composer", "auto", "offline (extractive, no LLM), llm, or auto (llm when OPENAI_API_KEY or OPENAI_BASE_URL is set).", str(func(c *Config) *string { return &c.Composer })},
+		{"GOVCHAT_CHAT_MODEL", "chat-model", "gpt-4o-mini", "Chat model for answers and checks when the composer is llm.", str(func(c *Config) *string { return &c.ChatModel })},
+		{"GOVCHAT_LLM_TIMEOUT", "llm-timeout", "30s", "Longest an answer from the LLM may take before the fallback answer.", duration(func(c *Config) *time.Duration { return &c.LLMTimeout })},
+		{"GOVCHAT_LLM_FIRST_TOKEN_TIMEOUT", "llm-first-token-timeout", "10s", "Longest wait for the LLM's first token.", duration(func(c *Config) *time.Duration { return &c.LLMFirstTokenTimout })},
+		{"GOVCHAT_LLM_CHECKS", "llm-checks", "true", "With an LLM configured, also use it to check for jailbreaks and to rewrite follow-up questions.", boolean(func(c *Config) *bool { return &c.LLMChecks })},
+
+		{"GOVCHAT_CHUNK_MAX_TOKENS", "chunk-max-tokens", "350", "Largest chunk, in approximate tokens.", integer(func(c *Config) *int { return &c.ChunkMaxTokens })},
+		{"GOVCHAT_ALLOW_SCHEMAS", "allow-schemas", "", "Comma-separated GOV.UK schemas to index; empty means the built-in list (docs/ingest-schemas.md).", list(func(c *Config) *[]string { return &c.AllowSchemas })},
+
+		{"GOVCHAT_TOP_K", "top-k", "6", "Passages given to the composer.", integer(func(c *Config) *int { return &c.TopK })},
+		{"GOVCHAT_EF_SEARCH", "ef-search", "100", "hnsw.ef_search for each query.", integer(func(c *Config) *int { return &c.EfSearch })},
+		{"GOVCHAT_MAX_PER_PAGE", "max-per-page", "2", "Most passages from one page.", integer(func(c *Config) *int { return &c.MaxPerPage })},
+		{"GOVCHAT_DOC_TYPE_WEIGHTS", "doc-type-weights", "", "Overrides of document-type weights, e.g. `guide=2,news_story=0.5`.", str(func(c *Config) *string { return &c.DocTypeWeights })},
+		{"GOVCHAT_MIN_VECTOR_SCORE", "min-vector-score", "-1", "\"No content\" floor: best cosine similarity needed when full-text is weak; -1 uses the calibrated default for the embedder.", float(func(c *Config) *float64 { return &c.MinVectorScore })},
+		{"GOVCHAT_MIN_TEXT_SCORE", "min-text-score", "-1", "\"No content\" floor: full-text strength that alone counts as a match; -1 uses the calibrated default.", float(func(c *Config) *float64 { return &c.MinTextScore })},
+
+		{"GOVCHAT_ADDR", "addr", "127.0.0.1:8080", "Address `govchat serve` listens on.", str(func(c *Config) *string { return &c.Addr })},
+		{"GOVCHAT_ADMIN_TOKEN", "admin-token", "", "Bearer token for /admin endpoints; empty disables them. Never logged.", str(func(c *Config) *string { return &c.AdminToken })},
+		{"GOVCHAT_ALLOWED_ORIGINS", "allowed-origins", "", "Extra websocket origins allowed besides the page's own, comma-separated (e.g. https://www.example.gov.uk).", list(func(c *Config) *[]string { return &c.AllowedOrigins })},
+		{"GOVCHAT_MAX_QUESTION_CHARS", "max-question-chars", "300", "Longest question, in characters.", integer(func(c *Config) *int { return &c.MaxQuestionChars })},
+		{"GOVCHAT_MAX_MESSAGE_BYTES", "max-message-bytes", "8192", "Largest websocket message a client may send.", integer(func(c *Config) *int { return &c.MaxMessageBytes })},
+		{"GOVCHAT_MAX_CONNECTIONS", "max-connections", "10000", "Most open websocket connections.", integer(func(c *Config) *int { return &c.MaxConnections })},
+		{"GOVCHAT_RATE_PER_IP", "rate-per-ip", "20", "Questions a minute from one IP address (burst of the same size).", float(func(c *Config) *float64 { return &c.RatePerIP })},
+		{"GOVCHAT_RATE_PER_CONVERSATION", "rate-per-conversation", "10", "Questions a minute in one conversation.", float(func(c *Config) *float64 { return &c.RatePerConv })},
+		{"GOVCHAT_RETENTION", "retention", "2160h", "How long conversations are kept (default 90 days).", duration(func(c *Config) *time.Duration { return &c.Retention })},
+		{"GOVCHAT_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "How long shutdown waits for answers in progress.", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{"GOVCHAT_WEB_DIR", "web-dir", "web/dist", "Built front-end assets (govuk-frontend), made by `make web`.", str(func(c *Config) *string { return &c.WebDir })},
+		{"GOVCHAT_FORBIDDEN_TERMS", "forbidden-terms", "", "Comma-separated words an answer must never contain (whole-word match).", list(func(c *Config) *[]string { return &c.ForbiddenTerms })},
+		{"GOVCHAT_TRUST_PROXY", "trust-proxy", "false", "Take the client IP from X-Forwarded-For (only behind a trusted proxy).", boolean(func(c *Config) *bool { return &c.TrustProxy })},
+	}
+}
+
+// Load reads the defaults, then the environment (lookup, usually
+// os.LookupEnv), then the flags already parsed into fs (only those set).
+func Load(lookup func(string) (string, bool), fs *flag.FlagSet) (Config, error) {
+	var c Config
+	var errs []error
+	explicit := map[string]string{}
+	if fs != nil {
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = f.Value.String() })
+	}
+	for _, s := range Settings() {
+		v, source := s.Default, "default"
+		if e, ok := lookup(s.Env); ok {
+			v, source = e, s.Env
+		}
+		if f, ok := explicit[s.Flag]; ok {
+			v, source = f, "--"+s.Flag
+		}
+		if err := s.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: %w", source, err))
+		}
+	}
+	if err := c.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// RegisterFlags adds a flag for each named setting to fs, so a subcommand
+// offers only the settings it uses. Values are read back by Load.
+func RegisterFlags(fs *flag.FlagSet, names ...string) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	for _, s := range Settings() {
+		if want[s.Flag] {
+			fs.String(s.Flag, s.Default, s.Usage+" (env "+s.Env+")")
+		}
+	}
+}
+
+// FromEnv loads the configuration from the process environment only.
+func FromEnv() (Config, error) { return Load(os.LookupEnv, nil) }
+
+func (c Config) validate() error {
+	var errs []error
+	oneOf := func(name, v string, ok ...string) {
+		for _, o := range ok {
+			if v == o {
+				return
+			}
+		}
+		errs = append(errs, fmt.Errorf("config: %s is %q; want one of %s", name, v, strings.Join(ok, ", ")))
+	}
+	oneOf("GOVCHAT_EMBEDDER", c.Embedder, "local", "lexical", "openai")
+	oneOf("GOVCHAT_COMPOSER", c.Composer, "auto", "offline", "llm")
+	oneOf("GOVCHAT_OPENAI_API_TYPE", c.OpenAIAPIType, "openai", "azure")
+	oneOf("GOVCHAT_LOG_FORMAT", c.LogFormat, "text", "json")
+	oneOf("GOVCHAT_LOG_LEVEL", c.LogLevel, "debug", "info", "warn", "error")
+	positive := map[string]int{
+		"GOVCHAT_MAX_QUESTION_CHARS": c.MaxQuestionChars, "GOVCHAT_MAX_MESSAGE_BYTES": c.MaxMessageBytes,
+		"GOVCHAT_MAX_CONNECTIONS": c.MaxConnections, "GOVCHAT_TOP_K": c.TopK, "GOVCHAT_CHUNK_MAX_TOKENS": c.ChunkMaxTokens,
+		"GOVCHAT_MAX_PER_PAGE": c.MaxPerPage,
+	}
+	names := make([]string, 0, len(positive))
+	for n := range positive {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if positive[n] <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s must be above 0", n))
+		}
+	}
+	if c.RatePerIP <= 0 || c.RatePerConv <= 0 {
+		errs = append(errs, errors.New("config: GOVCHAT_RATE_PER_IP and GOVCHAT_RATE_PER_CONVERSATION must be above 0"))
+	}
+	if c.Embedder == "openai" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
+		errs = append(errs, errors.New("config: GOVCHAT_EMBEDDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL"))
+	}
+	if c.Composer == "llm" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
+		errs = append(errs, errors.New("config: GOVCHAT_COMPOSER=llm needs OPENAI_API_KEY or OPENAI_BASE_URL"))
+	}
+	return errors.Join(errs...)
+}
+
+// UseLLM reports whether answers are composed by an LLM.
+func (c Config) UseLLM() bool {
+	switch c.Composer {
+	case "llm":
+		return true
+	case "auto":
+		return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != ""
+	}
+	return false
+}
+
+// MarkdownTable renders the settings as the README's configuration table.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| Environment variable | Flag | Default | Meaning |\n|---|---|---|---|\n")
+	for _, s := range Settings() {
+		def := s.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(&b, "| `%s` | `--%s` | `%s` | %s |\n", s.Env, s.Flag, def, strings.ReplaceAll(s.Usage, "|", "\\|"))
+	}
+	return b.String()
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The project's one test command (README: `make test`; CI: .ci/run).
+# Installs what the tests need, starts a throw-away dev database, runs every
+# test against it, then stops it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export GOVCHAT_STATE="${GOVCHAT_STATE:-$root/.cache/test-devdb}"
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+port=${GOVCHAT_TEST_DB_PORT:-$((55000 + RANDOM % 5000))}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing development tools (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error
+
+if [ -x scripts/vectors.sh ]; then
+	step "building the local embedder's word vectors (cached)"
+	scripts/vectors.sh
+fi
+
+if [ -z "${DATABASE_URL:-}" ]; then
+	step "starting the dev database (PGlite, in memory) on port $port"
+	export DATABASE_URL=$(scripts/devdb.sh start --memory --port "$port")
+	trap 'scripts/devdb.sh stop' EXIT
+fi
+# Tests that need the database fail, not skip, from here on.
+export GOVCHAT_REQUIRE_DB=1
+
+step "go vet"
+go vet ./...
+
+step "go test"
+go test -count=1 -timeout 20m ./... 2>&1 | tee "${GOVCHAT_TEST_LOG:-/dev/null}"
+
+for extra in scripts/test-*.sh; do
+	[ -e "$extra" ] || continue
+	step "$extra"
+	bash "$extra"
+done
