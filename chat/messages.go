@@ -1,0 +1,82 @@
+package chat
+
+// Citizen-facing fixed messages. They live in one file so that content
+// designers can review every word the service says without an LLM, and so
+// that tests can check the refusals never echo what the user typed.
+//
+// Style: GOV.UK plain English. Short sentences, no jargon, say what the
+// user can do next.
+const (
+	// GOVUKSearchURL is where every decline points people.
+	GOVUKSearchURL = "https://www.gov.uk/search"
+
+	// MsgPIIRefusal is sent instead of an answer when a question contains
+	// personal data. It must never repeat the data back.
+	MsgPIIRefusal = "Your message contains personal details, like a name, address, phone number, email address, date of birth or National Insurance number. " +
+		"Do not share personal details here. " +
+		"Remove them and ask your question again. " +
+		"I cannot look up your records or contact anyone for you."
+
+	// MsgJailbreakDecline is sent when a message tries to change the rules
+	// of the service. It does not say which rule matched or what the
+	// instructions are.
+	MsgJailbreakDecline = "I cannot help with that. " +
+		"I can only answer questions about UK government services and information on GOV.UK. " +
+		"Ask me a question about a government service and I will try to help."
+
+	// MsgNoContent is sent when GOV.UK has nothing that answers the question.
+	MsgNoContent = "I could not find anything on GOV.UK that answers your question. " +
+		"Try asking it in a different way, or search GOV.UK: " + GOVUKSearchURL
+
+	// MsgOutOfScope is sent for questions that are clearly not about
+	// government services.
+	MsgOutOfScope = "I can only answer questions about UK government services and information, " +
+		"like benefits, tax, passports, driving, visas and travel advice. " +
+		"I cannot help with other topics. " +
+		"To find government information, search GOV.UK: " + GOVUKSearchURL
+
+	// MsgError is sent when something went wrong on our side.
+	MsgError = "Sorry, something went wrong. Try asking your question again. " +
+		"If it keeps happening, search GOV.UK: " + GOVUKSearchURL
+
+	// MsgTimeout is sent when an answer took too long.
+	MsgTimeout = "Sorry, it is taking too long to answer your question. Try again in a few minutes."
+
+	// MsgKillSwitch is sent when the service has been switched off by an operator.
+	MsgKillSwitch = "This service is not available at the moment. " +
+		"You can still find information by searching GOV.UK: " + GOVUKSearchURL
+
+	// MsgRateLimited is sent when someone asks too many questions too quickly.
+	MsgRateLimited = "You have asked a lot of questions in a short time. Wait a minute, then try again."
+
+	// MsgTooLong is sent when a question is over the length limit.
+	MsgTooLong = "Your question is too long. Make it shorter and ask again."
+
+	// MsgEmpty is sent when a message has no text once invisible characters are removed.
+	MsgEmpty = "Type a question to get started."
+
+	// MsgGreeting answers a message that is only a greeting.
+	MsgGreeting = "Hello. I can answer questions about UK government services and information on GOV.UK. " +
+		"What would you like to know?"
+
+	// MsgThanks answers a message that only says thank you or goodbye.
+	MsgThanks = "You're welcome. If you have another question about a government service, just ask."
+
+	// MsgAbout answers questions about the service itself.
+	MsgAbout = "I am an automated assistant, not a person. " +
+		"I answer questions using information published on GOV.UK, and I show you the pages I used. " +
+		"I can make mistakes, so check the pages before you act. " +
+		"I cannot see your personal records or make applications for you."
+
+	// MsgCrisis signposts urgent help. It goes first, before any other check,
+	// because a person in crisis must never get a refusal or a search link.
+	MsgCrisis = "I'm sorry you're feeling like this. You do not have to go through it alone. " +
+		"If your life is in danger, call 999 now. " +
+		"You can call Samaritans free on 116 123, any time of day or night. " +
+		"You can text SHOUT to 85258 for free, confidential support. " +
+		"For urgent medical help, call NHS 111."
+
+	// MsgExtractiveLeadIn starts an answer made only of sentences copied
+	// from GOV.UK pages, so readers know they are quotes, not advice.
+	MsgExtractiveLeadIn = "This is what GOV.UK says:"
+)
