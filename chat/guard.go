@@ -78,7 +78,7 @@ var phraseRules = []phraseRule{
 // Rules matched against the text with case and punctuation kept: role
 // markers and chat-template tokens pasted inside "page" text.
 var (
-	embeddedRole = regexp.MustCompile(`(?i)(?:^|[\[(<{"'“‘>|\n])\s*(?:system|assistant|developer|admin|operator)\s*(?:note|message|prompt|instructions?|override|update)?\s*(?:to\s+(?:the\s+)?(?:assistant|ai|model|chatbot|bot|llm))?\s*:|\[/?inst\]|<\|im_(?:start|end)\|>|<\|(?:system|assistant|user)\|>|<</?sys>>|</?(?:system|instructions?)>|#{2,}\s*(?:instructions?|system|new\s+instructions?|response)\b|\bnote\s+to\s+(?:the\s+)?(?:assistant|ai|model|chatbot|bot|llm|gpt|claude)\b`)
+	embeddedRole  = regexp.MustCompile(`(?i)(?:^|[\[(<{"'“‘>|\n])\s*(?:system|assistant|developer|admin|operator)\s*(?:note|message|prompt|instructions?|override|update)?\s*(?:to\s+(?:the\s+)?(?:assistant|ai|model|chatbot|bot|llm))?\s*:|\[/?inst\]|<\|im_(?:start|end)\|>|<\|(?:system|assistant|user)\|>|<</?sys>>|</?(?:system|instructions?)>|#{2,}\s*(?:instructions?|system|new\s+instructions?|response)\b|\bnote\s+to\s+(?:the\s+)?(?:assistant|ai|model|chatbot|bot|llm|gpt|claude)\b`)
 	embeddedUpper = regexp.MustCompile(`\b(?:SYSTEM|ASSISTANT|INSTRUCTIONS?)(?:\s+(?:NOTE|MESSAGE|PROMPT|OVERRIDE|UPDATE))?\s*:`)
 	danUpper      = regexp.MustCompile(`\bDAN\b`)
 	// "decode this and do what it says", even when the payload is not
