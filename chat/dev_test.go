@@ -1,0 +1,108 @@
+package chat
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// devItem is the part of an evaluation question these checks need.
+type devItem struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Question string `json:"question"`
+	History  []Turn `json:"history"`
+}
+
+// loadDev reads the shared development question set, a sibling of the
+// repository. CI must have it, so there a missing file fails the test.
+func loadDev(t *testing.T) []devItem {
+	t.Helper()
+	path := filepath.Join("..", "..", "shared", "eval", "dev.jsonl")
+	f, err := os.Open(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("eval set: %v", err)
+		}
+		t.Skipf("eval set not available: %v", err)
+	}
+	defer f.Close()
+	var items []devItem
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var it devItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("eval set %s: %v", path, err)
+		}
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("eval set %s: %v", path, err)
+	}
+	if len(items) == 0 {
+		t.Fatalf("eval set %s is empty", path)
+	}
+	return items
+}
+
+// TestDevSetChecks runs the offline checks in pipeline order over the dev
+// questions: personal data must be caught, jailbreaks blocked, and no real
+// question stopped by any check.
+func TestDevSetChecks(t *testing.T) {
+	counts := map[string][2]int{} // kind -> {handled, total}
+	for _, it := range loadDev(t) {
+		q, err := Normalise(it.Question, 0)
+		if err != nil {
+			t.Errorf("%s: Normalise error %v", it.ID, err)
+			continue
+		}
+		pii := DetectPII(q)
+		jb := CheckJailbreak(q)
+		rt := Route(q)
+		handled := false
+		switch it.Kind {
+		case "pii":
+			handled = len(pii) > 0
+			if !handled {
+				t.Errorf("%s: DetectPII found nothing in a pii question", it.ID)
+			}
+		case "jailbreak":
+			handled = jb.Blocked
+			if !handled {
+				t.Errorf("%s: CheckJailbreak did not block a jailbreak", it.ID)
+			}
+		case "out_of_scope":
+			handled = rt.Kind == RouteOutOfScope
+			if len(pii) > 0 || jb.Blocked {
+				t.Errorf("%s: out-of-scope question flagged: pii %v, jailbreak %+v", it.ID, pii, jb)
+			}
+		case "answerable", "followup":
+			handled = len(pii) == 0 && !jb.Blocked && rt.Kind == RouteQuestion
+			if !handled {
+				t.Errorf("%s: real question stopped: pii %v, jailbreak %+v, route %s", it.ID, pii, jb, rt.Kind)
+			}
+			if it.Kind == "followup" {
+				if rw := RewriteFollowup(it.History, q); rw == q {
+					t.Errorf("%s: follow-up %q not rewritten", it.ID, q)
+				}
+			}
+		default:
+			t.Errorf("%s: unknown kind %q", it.ID, it.Kind)
+		}
+		c := counts[it.Kind]
+		c[1]++
+		if handled {
+			c[0]++
+		}
+		counts[it.Kind] = c
+	}
+	for k, c := range counts {
+		t.Logf("%-13s %d/%d handled offline", k, c[0], c[1])
+	}
+}
