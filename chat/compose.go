@@ -276,7 +276,7 @@ func selectUnits(q question, units []unit, idf map[string]float64, heading []flo
 		}
 		// A first pick needs real overlap; later picks must be in the same
 		// league as the first, or the answer drifts off topic.
-		if bi < 0 || bs < 0.15 || (len(chosen) > 0 && bs < best*0.45) {
+		if bi < 0 || bs < 0.08 || (len(chosen) > 0 && bs < best*0.45) {
 			break
 		}
 		u := units[bi]
@@ -482,7 +482,9 @@ func passageUnits(passage int, text string) []unit {
 			var items []string
 			for i+1 < len(lines) && (bullet[i+1] || (!endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
 				i++
-				items = append(items, lines[i])
+				if strings.IndexFunc(lines[i], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+					items = append(items, lines[i]) // skip empty bullets like "-"
+				}
 			}
 			add(sents[len(sents)-1], items)
 			continue
@@ -562,7 +564,7 @@ on once only or other our ours ourselves out over own same she should so some su
 themselves then there these they this those through to too under until up very was we were what when where which while
 who whom why will with would you your yours yourself yourselves s t d ll m re ve don doesn didn isn aren wasn weren
 can't won wouldn shouldn couldn im ive id youre also actually really just please thanks ok okay yes get got still
-much many long roughly exactly anyone someone something thing things way`)
+much many long roughly exactly anyone someone something thing things way true another go able whether`)
 
 // synonyms map everyday words onto the words GOV.UK uses. Keys are
 // lower-case words as typed; values are stems.

@@ -65,6 +65,10 @@ var (
 	// 13–19 digits, optionally grouped; cardGroupsOK and Luhn decide.
 	cardPattern = regexp.MustCompile(`\b\d(?:[ \-]?\d){12,18}\b`)
 
+	// A card's security code or expiry date, which only count when labelled:
+	// "cvv 123", "exp 09/27". Reported as card numbers.
+	cardExtra = regexp.MustCompile(`(?i)\b(?:cvv2?|cvc2?|csc|security\s+code)\s*(?:is|:|-)?\s*\d{3,4}\b|\b(?:exp(?:iry)?(?:\s+date)?|expires|valid\s+(?:thru|to|until))\.?\s*(?:is|:|-)?\s*\d{1,2}\s?/\s?(?:\d{4}|\d{2})\b`)
+
 	// Full UK postcode (outward and inward code), as Royal Mail defines the
 	// letter positions. A postcode alone is not treated as personal data.
 	postcodePattern = regexp.MustCompile(`(?i)\b[a-pr-uwyz][a-hk-y]?\d[a-z\d]? ?\d[abd-hjlnp-uw-z]{2}\b`)
@@ -129,6 +133,9 @@ func DetectPII(s string) []PIIMatch {
 		if cardNumber(s[m[0]:m[1]]) {
 			add(PIICard, m[0], m[1])
 		}
+	}
+	for _, m := range cardExtra.FindAllStringIndex(s, -1) {
+		add(PIICard, m[0], m[1])
 	}
 	ms = append(ms, addresses(s)...)
 	for _, re := range []*regexp.Regexp{dobBefore, dobAfter} {

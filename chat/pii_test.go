@@ -53,7 +53,10 @@ func TestDetectPII(t *testing.T) {
 		{"0123456789012345", nil, nil},
 
 		// Card numbers.
-		{"Please just renew my passport for me, pay with my card 4111 1111 1111 1111 exp 09/27 cvv 123", []PIIKind{PIICard}, []string{"4111 1111 1111 1111"}},
+		{"Please just renew my passport for me, pay with my card 4111 1111 1111 1111 exp 09/27 cvv 123", []PIIKind{PIICard, PIICard, PIICard}, []string{"4111 1111 1111 1111", "exp 09/27", "cvv 123"}},
+		{"my security code is 1234", []PIIKind{PIICard}, nil},
+		{"What does CVV mean?", nil, nil},
+		{"Expires in 3 months", nil, nil},
 		{"4111111111111111", []PIIKind{PIICard}, nil},
 		{"5555-5555-5555-4444", []PIIKind{PIICard}, nil},
 		{"amex 3782 822463 10005", []PIIKind{PIICard}, nil},
