@@ -24,8 +24,9 @@ const (
 )
 
 // ParsePage parses a web page of a service that is not on GOV.UK, from an
-// .html/.htm file or a Markdown (.md/.markdown) file; name is the file name
-// (it picks the format and, when the page names no URL, the path).
+// .html/.htm file or a Markdown (.md/.markdown) file. name is the file's
+// name relative to the site root: its extension picks the format and, when
+// the page names no URL, it is the path ("help/faq.md" is "/help/faq").
 //
 // HTML: the title comes from <title> (else the first <h1>), the path from
 // <link rel="canonical">, the locale from <html lang>, the description from
