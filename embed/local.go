@@ -16,7 +16,7 @@ const algorithmVersion = 1
 // Defaults for Local, chosen on the dev question set (docs/embeddings.md).
 const (
 	DefaultLexicalDims   = 156
-	DefaultLexicalWeight = 0.35
+	DefaultLexicalWeight = 0.4
 	// rareRank: words less frequent than this also get character n-grams,
 	// as unseen words always do.
 	defaultRareRank = 20_000

@@ -330,6 +330,6 @@ func zipf(n int) zipfModel {
 func (z zipfModel) p(rank int) float64 { return 1 / (float64(rank+1) * z.h) }
 
 // defaultSIF is the SIF smoothing parameter a in a/(a+p(w)).
-const defaultSIF = 1e-3
+const defaultSIF = 1e-4
 
 func sifWeight(p, a float64) float64 { return a / (a + p) }

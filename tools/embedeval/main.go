@@ -99,22 +99,18 @@ func run(ctx context.Context, w io.Writer, vectorPath, corpusDir, evalPath strin
 		return err
 	}
 	if sweep {
-		for _, lw := range []float64{0.2, 0.3, 0.4, 0.5, 0.6} {
-			for _, ld := range []int{156, 412} {
-				e, err := embed.NewLocalFromVectors(vec, embed.WithLexicalDims(ld), embed.WithLexicalWeight(lw))
-				if err := add(fmt.Sprintf("local λ=%.2f lex=%d", lw, ld), e, err); err != nil {
-					return err
-				}
-			}
-		}
-		for _, a := range []float64{1e-4, 3e-4, 3e-3, 1e-2} {
-			e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a))
-			if err := add(fmt.Sprintf("local a=%g", a), e, err); err != nil {
-				return err
-			}
-			e, err = embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(0))
+		for _, a := range []float64{1e-5, 3e-5, 1e-4, 3e-4, 1e-3} {
+			e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(0))
 			if err := add(fmt.Sprintf("GloVe-SIF only a=%g", a), e, err); err != nil {
 				return err
+			}
+			for _, lw := range []float64{0.2, 0.3, 0.4, 0.5} {
+				for _, ld := range []int{156, 412} {
+					e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(ld), embed.WithLexicalWeight(lw))
+					if err := add(fmt.Sprintf("local a=%g λ=%.2f lex=%d", a, lw, ld), e, err); err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}
