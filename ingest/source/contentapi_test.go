@@ -64,14 +64,15 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.total.Add(1)
-	p, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	// Content API requests are keyed by base path, anything else by URL path.
+	p := strings.TrimPrefix(r.URL.Path, apiPrefix)
 	f.mu.Lock()
 	f.hits[p]++
 	hit := f.hits[p]
 	f.agents[r.Header.Get("User-Agent")] = true
 	f.mu.Unlock()
 	s := f.scripts[p]
-	if !ok || s == nil {
+	if s == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -235,7 +236,7 @@ func TestContentAPIFaults(t *testing.T) {
 			wantStatus: 200, wantBody: ok, wantHits: 2,
 		},
 		{
-			name:   "truncated body then 200",
+			name: "truncated body then 200",
 			script: then(jsonBody(ok), func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("Content-Length", "100")
