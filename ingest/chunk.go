@@ -121,7 +121,7 @@ func ChunkHTML(title, path, fragment string, opts ChunkOptions) ([]govchat.Chunk
 	if err != nil {
 		return nil, err
 	}
-	c := chunker{title: title, opts: opts.withDefaults()}
+	c := chunker{title: strings.ToValidUTF8(title, "\uFFFD"), opts: opts.withDefaults()}
 	return c.chunks([]source{{path: path, blocks: blocks}}), nil
 }
 

@@ -1,3 +1,17 @@
+// Package ingest turns content into indexed chunks. This half is pure (no
+// database, network or embedding): ParseContentItem reads a GOV.UK Content
+// API item and ParsePage an HTML or Markdown page of another service; both
+// sanitise the HTML and chunk it.
+//
+// Chunking follows GOV.UK Chat (a section per h2-h6 heading, the heading
+// path kept, a deep link to the deepest heading with an id) and adds a size
+// limit: a section longer than ChunkOptions.MaxTokens is split at paragraph,
+// list item or table row boundaries, then sentences, with a small overlap;
+// fragments under MinTokens are merged into a neighbour of the same part.
+// The description is folded into the first chunk as its first paragraph
+// (for guides and travel advice, whose parts each have their own path, it is
+// a chunk of its own at the bare base path). Token counts are estimated,
+// see EstimateTokens.
 package ingest
 
 import (

@@ -44,6 +44,7 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 	if len(data) > opts.maxBytes() {
 		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %d bytes, limit %d", ErrTooLarge, name, len(data), opts.maxBytes())
 	}
+	data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
 	var doc govchat.Document
 	var blocks []block
 	var err error

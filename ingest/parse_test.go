@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat"
+	xhtml "golang.org/x/net/html"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and docs/ingest-schemas.md")
@@ -73,10 +74,40 @@ func checkChunks(t testing.TB, doc govchat.Document, opts ChunkOptions) {
 		if !utf8.ValidString(c.EmbedText) {
 			t.Errorf("%s: chunk %d EmbedText is not valid UTF-8", doc.Origin, i)
 		}
-		lower := strings.ToLower(c.HTML)
-		for _, bad := range []string{"<script", "javascript:", "<iframe", "<style", "<form", "onclick", "<h1"} {
-			if strings.Contains(lower, bad) {
-				t.Errorf("%s: chunk %d HTML contains %q", doc.Origin, i, bad)
+		if err := checkSafeHTML(c.HTML); err != nil {
+			t.Errorf("%s: chunk %d HTML: %v", doc.Origin, i, err)
+		}
+	}
+}
+
+// checkSafeHTML reports any element or attribute in sanitised HTML outside
+// what the sanitiser may emit, and any href with an unsafe scheme.
+func checkSafeHTML(s string) error {
+	allowed := map[string]map[string]bool{
+		"p": nil, "pre": nil, "ul": nil, "ol": {"start": true}, "li": nil, "br": nil,
+		"table": nil, "thead": nil, "tbody": nil, "tr": nil, "th": nil, "td": nil,
+		"h2": {"id": true}, "h3": {"id": true}, "h4": {"id": true}, "h5": {"id": true}, "h6": {"id": true},
+		"a": {"href": true}, "abbr": {"title": true}, "strong": nil, "em": nil, "code": nil,
+		"sub": nil, "sup": nil, "blockquote": nil,
+	}
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return nil
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			attrs, ok := allowed[tok.Data]
+			if !ok {
+				return fmt.Errorf("element <%s>", tok.Data)
+			}
+			for _, a := range tok.Attr {
+				if !attrs[a.Key] {
+					return fmt.Errorf("attribute %s on <%s>", a.Key, tok.Data)
+				}
+				if a.Key == "href" && safeHref(a.Val) != a.Val {
+					return fmt.Errorf("href %q", a.Val)
+				}
 			}
 		}
 	}

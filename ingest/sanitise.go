@@ -103,6 +103,8 @@ func parseBlocks(fragment string) ([]block, error) {
 	if strings.TrimSpace(fragment) == "" {
 		return nil, nil
 	}
+	// The parser passes invalid UTF-8 through; chunks must be valid text.
+	fragment = strings.ToValidUTF8(fragment, "\uFFFD")
 	body := &xhtml.Node{Type: xhtml.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := xhtml.ParseFragment(strings.NewReader(fragment), body)
 	if err != nil {
