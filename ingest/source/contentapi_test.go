@@ -1,10 +1,12 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -667,5 +669,29 @@ func TestContentAPICorpus(t *testing.T) {
 	}
 	if uas := f.userAgents(); !slices.Equal(uas, []string{wantUA}) {
 		t.Errorf("User-Agent headers = %q; want %q", uas, wantUA)
+	}
+}
+
+func TestSleep(t *testing.T) {
+	if err := sleep(context.Background(), 0); err != nil {
+		t.Errorf("sleep(0) = %v; want nil", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("sleep(cancelled, 1h) = %v; want context.Canceled", err)
+	}
+}
+
+func TestContentAPILogsRetries(t *testing.T) {
+	f := newFakeAPI(t, map[string]script{"/x": then(jsonBody("{}"), status(503))})
+	c, _ := f.api("/x")
+	var buf bytes.Buffer
+	c.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	if _, err := items(t, context.Background(), c); err != nil {
+		t.Fatalf("Items() error = %v", err)
+	}
+	if !strings.Contains(buf.String(), "source: retrying") || !strings.Contains(buf.String(), "attempt=1") {
+		t.Errorf("log = %q; want one retry logged", buf.String())
 	}
 }

@@ -358,3 +358,15 @@ func FuzzParseSitemap(f *testing.F) {
 		}
 	})
 }
+
+func TestSitemapPaths(t *testing.T) {
+	f := sitemapServer(t)
+	got, err := f.sitemap().Paths(context.Background())
+	want := []string{"/renew-adult-passport", "/council-tax-bands", "/government/publications/allowed-host", "/gone-page", "/", "/caf%C3%A9"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Paths() = %q, %v; want %q", got, err, want)
+	}
+	if n := f.hitsFor("/renew-adult-passport"); n != 0 {
+		t.Errorf("Paths() fetched a page %d times; want only sitemaps", n)
+	}
+}
