@@ -40,6 +40,7 @@ type Chunk struct {
 type Passage struct {
 	ChunkID         int64
 	DocumentID      int64
+	ChunkIndex      int    // position in its document; adjacent passages can be merged
 	URL             string // exact path with #fragment, no host
 	BasePath        string
 	Title           string

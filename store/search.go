@@ -69,7 +69,7 @@ WITH vec AS (
 		coalesce($9::float8 / ($11::float8 + v.rank), 0) + coalesce($10::float8 / ($11::float8 + t.rank), 0) AS rrf
 	FROM vec_ranked v FULL OUTER JOIN txt_ranked t ON v.chunk_id = t.chunk_id
 )
-SELECT f.chunk_id, c.document_id, c.exact_path, c.base_path, d.title, c.heading_path, c.body,
+SELECT f.chunk_id, c.document_id, c.chunk_index, c.exact_path, c.base_path, d.title, c.heading_path, c.body,
 	c.document_type, c.locale, coalesce(d.public_updated_at, 'epoch'),
 	f.rrf, f.vrank, f.vscore, f.trank, f.tscore
 FROM fused f
@@ -220,7 +220,7 @@ func (s *Store) tuneSearch(ctx context.Context, tx pgx.Tx, q SearchQuery) error 
 func scanPassage(r pgx.CollectableRow) (govchat.Passage, error) {
 	var p govchat.Passage
 	var updated time.Time
-	err := r.Scan(&p.ChunkID, &p.DocumentID, &p.URL, &p.BasePath, &p.Title, &p.HeadingPath, &p.Text,
+	err := r.Scan(&p.ChunkID, &p.DocumentID, &p.ChunkIndex, &p.URL, &p.BasePath, &p.Title, &p.HeadingPath, &p.Text,
 		&p.DocumentType, &p.Locale, &updated, &p.Score, &p.VectorRank, &p.VectorScore, &p.TextRank, &p.TextScore)
 	if updated.Year() > 1970 {
 		p.PublicUpdatedAt = updated

@@ -33,6 +33,9 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
 		"migrate": {"apply database migrations", runMigrate},
+		"ingest":  {"index guidance from files, the Content API or a sitemap", runIngest},
+		"index":   {"`index status`: counts per schema and locale, the embedding model, the last run", runIndex},
+		"search":  {"show the passages the bot would see for a question, with scores", runSearch},
 	}
 }
 

@@ -1,0 +1,453 @@
+package ingest
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/govchat/govchat"
+	"github.com/govchat/govchat/store"
+)
+
+// Embedder turns texts into vectors.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
+
+// Store is what sync needs from the database.
+type Store interface {
+	EnsureSpace(ctx context.Context, model string, dims int) (store.Space, error)
+	ListDocuments(ctx context.Context) ([]store.DocumentKey, error)
+	VectorsByDigest(ctx context.Context, sp store.Space, basePath, locale string) (map[string][]float32, error)
+	ReplaceDocument(ctx context.Context, sp store.Space, doc govchat.Document, digest string, vectors [][]float32) (int64, error)
+	DeleteDocument(ctx context.Context, basePath, locale string) (bool, error)
+	StartBuildingSpace(ctx context.Context, model string, dims int) (store.Space, error)
+	MissingVectors(ctx context.Context, sp store.Space, limit int) ([]store.ChunkText, error)
+	PutVectors(ctx context.Context, sp store.Space, ids []int64, vectors [][]float32) error
+	ActivateSpace(ctx context.Context, sp store.Space) error
+}
+
+// Parsed is one source item after parsing: a document to index, or a page
+// whose chunks must go (Remove), with the reason.
+type Parsed struct {
+	Doc    govchat.Document // for a removal only BasePath, Locale and Origin are set
+	Remove bool
+	Reason string // why it is removed or skipped
+	// Err is a per-item failure (malformed file, fetch error). The item is
+	// counted as failed and the run goes on; stored content is left alone.
+	Err error
+}
+
+// Stats is the outcome of a sync, printed with --json.
+type Stats struct {
+	DocumentsAdded     int            `json:"documents_added"`
+	DocumentsUpdated   int            `json:"documents_updated"`
+	DocumentsUnchanged int            `json:"documents_unchanged"`
+	DocumentsRemoved   int            `json:"documents_removed"`
+	DocumentsSkipped   int            `json:"documents_skipped"`
+	DocumentsFailed    int            `json:"documents_failed"`
+	ChunksWritten      int            `json:"chunks_written"`
+	EmbeddingInputs    int            `json:"embedding_inputs"`
+	DurationMS         int64          `json:"duration_ms"`
+	SkipReasons        map[string]int `json:"skip_reasons,omitempty"`
+	DryRun             bool           `json:"dry_run,omitempty"`
+	EmbeddingModel     string         `json:"embedding_model"`
+}
+
+// Progress is reported after each document.
+type Progress struct {
+	Documents       int // documents handled so far
+	Total           int // documents in the run
+	Chunks          int
+	EmbeddingInputs int
+	Elapsed         time.Duration
+}
+
+// SyncOptions tune a sync.
+type SyncOptions struct {
+	// Prune removes stored documents that the run did not see: set it when
+	// the source is complete (a whole directory or sitemap), never for a
+	// list of a few pages.
+	Prune bool
+	// DryRun reports what would change without embedding or writing.
+	DryRun bool
+	// EmbedBatch is how many texts are sent to the embedder at once
+	// (across documents). 256 when 0.
+	EmbedBatch int
+	// OnProgress, when set, is called after every document.
+	OnProgress func(Progress)
+	// OnChange, when set, is told each document's outcome: "added",
+	// "updated", "unchanged", "removed", "skipped" or "failed".
+	OnChange func(outcome, basePath, locale, reason string)
+}
+
+// Syncer makes the index equal to what a source publishes.
+type Syncer struct {
+	store Store
+	emb   Embedder
+	log   *slog.Logger
+}
+
+// NewSyncer returns a Syncer. log may be nil.
+func NewSyncer(st Store, emb Embedder, log *slog.Logger) *Syncer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{store: st, emb: emb, log: log}
+}
+
+type docKey struct{ basePath, locale string }
+
+// pending is a document waiting for its missing vectors.
+type pending struct {
+	doc     govchat.Document
+	digest  string
+	vectors [][]float32
+	missing []int // chunk indexes still to embed
+	exists  bool
+}
+
+// Sync reads every item from items, resolves variants that share a base path
+// and locale, and writes the index: unchanged documents are skipped without
+// embedding, changed chunks are re-embedded, removed pages lose their chunks.
+// Each document is replaced in one transaction, so a crash never leaves half a
+// page and a re-run completes the work.
+func (s *Syncer) Sync(ctx context.Context, items []Parsed, opts SyncOptions) (Stats, error) {
+	start := time.Now()
+	st := Stats{SkipReasons: map[string]int{}, DryRun: opts.DryRun, EmbeddingModel: s.emb.Model()}
+	batch := cmp.Or(opts.EmbedBatch, 256)
+	note := func(outcome, path, locale, reason string) {
+		if opts.OnChange != nil {
+			opts.OnChange(outcome, path, locale, reason)
+		}
+	}
+
+	var space store.Space
+	var err error
+	if !opts.DryRun {
+		space, err = s.store.EnsureSpace(ctx, s.emb.Model(), s.emb.Dimensions())
+		if err != nil {
+			return st, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	existing, err := s.store.ListDocuments(ctx)
+	if err != nil {
+		return st, fmt.Errorf("ingest: %w", err)
+	}
+	stored := make(map[docKey]store.DocumentKey, len(existing))
+	for _, k := range existing {
+		stored[docKey{k.BasePath, k.Locale}] = k
+	}
+
+	winners, order := resolveVariants(items, &st, note)
+	seen := map[docKey]bool{}
+	var queue []*pending
+	queued := 0
+	done := 0
+	progress := func() {
+		done++
+		if opts.OnProgress != nil {
+			opts.OnProgress(Progress{Documents: done, Total: len(order), Chunks: st.ChunksWritten, EmbeddingInputs: st.EmbeddingInputs, Elapsed: time.Since(start)})
+		}
+	}
+
+	flush := func() error {
+		if len(queue) == 0 {
+			return nil
+		}
+		var texts []string
+		for _, p := range queue {
+			for _, i := range p.missing {
+				texts = append(texts, p.doc.Chunks[i].EmbedText)
+			}
+		}
+		if len(texts) > 0 {
+			vecs, err := s.emb.Embed(ctx, texts)
+			if err != nil {
+				return fmt.Errorf("ingest: embed %d texts: %w", len(texts), err)
+			}
+			if len(vecs) != len(texts) {
+				return fmt.Errorf("ingest: embedder returned %d vectors for %d texts", len(vecs), len(texts))
+			}
+			st.EmbeddingInputs += len(texts)
+			n := 0
+			for _, p := range queue {
+				for _, i := range p.missing {
+					p.vectors[i] = vecs[n]
+					n++
+				}
+			}
+		}
+		for _, p := range queue {
+			if _, err := s.store.ReplaceDocument(ctx, space, p.doc, p.digest, p.vectors); err != nil {
+				return fmt.Errorf("ingest: %w", err)
+			}
+			st.ChunksWritten += len(p.doc.Chunks)
+			if p.exists {
+				st.DocumentsUpdated++
+				note("updated", p.doc.BasePath, p.doc.Locale, "")
+			} else {
+				st.DocumentsAdded++
+				note("added", p.doc.BasePath, p.doc.Locale, "")
+			}
+			progress()
+		}
+		queue, queued = queue[:0], 0
+		return nil
+	}
+
+	for _, key := range order {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("ingest: %w", err)
+		}
+		p := winners[key]
+		seen[key] = true
+		old, exists := stored[key]
+		if p.Remove {
+			if exists {
+				if !opts.DryRun {
+					if _, err := s.store.DeleteDocument(ctx, key.basePath, key.locale); err != nil {
+						return st, fmt.Errorf("ingest: %w", err)
+					}
+				}
+				st.DocumentsRemoved++
+				note("removed", key.basePath, key.locale, p.Reason)
+			} else {
+				st.DocumentsSkipped++
+				st.SkipReasons[p.Reason]++
+				note("skipped", key.basePath, key.locale, p.Reason)
+			}
+			progress()
+			continue
+		}
+		doc := p.Doc
+		digest := DocumentDigest(doc)
+		if exists && newer(old, doc) {
+			st.DocumentsSkipped++
+			st.SkipReasons["older than the stored version"]++
+			note("skipped", key.basePath, key.locale, "older than the stored version")
+			progress()
+			continue
+		}
+		if exists && old.Digest == digest {
+			st.DocumentsUnchanged++
+			note("unchanged", key.basePath, key.locale, "")
+			progress()
+			continue
+		}
+		if opts.DryRun {
+			if exists {
+				st.DocumentsUpdated++
+				note("updated", key.basePath, key.locale, "")
+			} else {
+				st.DocumentsAdded++
+				note("added", key.basePath, key.locale, "")
+			}
+			progress()
+			continue
+		}
+		pd := &pending{doc: doc, digest: digest, vectors: make([][]float32, len(doc.Chunks)), exists: exists}
+		var reuse map[string][]float32
+		if exists {
+			reuse, err = s.store.VectorsByDigest(ctx, space, key.basePath, key.locale)
+			if err != nil {
+				return st, fmt.Errorf("ingest: %w", err)
+			}
+		}
+		for i, c := range doc.Chunks {
+			if v, ok := reuse[c.Digest]; ok && len(v) == space.Dimensions {
+				pd.vectors[i] = v
+			} else {
+				pd.missing = append(pd.missing, i)
+			}
+		}
+		queue = append(queue, pd)
+		queued += len(pd.missing)
+		if queued >= batch {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return st, err
+	}
+
+	if opts.Prune {
+		for key := range stored {
+			if seen[key] {
+				continue
+			}
+			if !opts.DryRun {
+				if _, err := s.store.DeleteDocument(ctx, key.basePath, key.locale); err != nil {
+					return st, fmt.Errorf("ingest: %w", err)
+				}
+			}
+			st.DocumentsRemoved++
+			note("removed", key.basePath, key.locale, "no longer published by the source")
+		}
+	}
+	st.DurationMS = time.Since(start).Milliseconds()
+	return st, nil
+}
+
+// resolveVariants picks one item per base path and locale. Several source
+// files can describe one page (GOV.UK's variants); the best is the live one
+// with the highest payload version, then the latest update, then the most
+// text, then the first origin by name, so a re-run picks the same winner.
+func resolveVariants(items []Parsed, st *Stats, note func(string, string, string, string)) (map[docKey]Parsed, []docKey) {
+	winners := map[docKey]Parsed{}
+	var order []docKey
+	for _, p := range items {
+		if p.Err != nil {
+			st.DocumentsFailed++
+			note("failed", p.Doc.BasePath, p.Doc.Locale, p.Err.Error())
+			continue
+		}
+		key := docKey{p.Doc.BasePath, p.Doc.Locale}
+		if key.basePath == "" {
+			st.DocumentsSkipped++
+			st.SkipReasons[cmp.Or(p.Reason, "no base path")]++
+			note("skipped", p.Doc.Origin, p.Doc.Locale, cmp.Or(p.Reason, "no base path"))
+			continue
+		}
+		cur, ok := winners[key]
+		if !ok {
+			winners[key] = p
+			order = append(order, key)
+			continue
+		}
+		loser := p
+		if better(p, cur) {
+			winners[key], loser = p, cur
+		}
+		st.DocumentsSkipped++
+		st.SkipReasons["variant of another item at the same path"]++
+		note("skipped", loser.Doc.Origin, key.locale, "variant of another item at the same path")
+	}
+	return winners, order
+}
+
+func better(a, b Parsed) bool {
+	if a.Remove != b.Remove {
+		return !a.Remove
+	}
+	if a.Doc.PayloadVersion != b.Doc.PayloadVersion {
+		return a.Doc.PayloadVersion > b.Doc.PayloadVersion
+	}
+	if !a.Doc.UpdatedAt.Equal(b.Doc.UpdatedAt) {
+		return a.Doc.UpdatedAt.After(b.Doc.UpdatedAt)
+	}
+	if ta, tb := textSize(a.Doc), textSize(b.Doc); ta != tb {
+		return ta > tb
+	}
+	return a.Doc.Origin < b.Doc.Origin
+}
+
+func textSize(d govchat.Document) int {
+	n := 0
+	for _, c := range d.Chunks {
+		n += len(c.EmbedText)
+	}
+	return n
+}
+
+// newer reports whether the stored document is newer than the incoming one,
+// by payload version when both have one, else by updated_at.
+func newer(old store.DocumentKey, doc govchat.Document) bool {
+	if old.PayloadVersion > 0 && doc.PayloadVersion > 0 {
+		return old.PayloadVersion > doc.PayloadVersion
+	}
+	if old.UpdatedAt.IsZero() || old.UpdatedAt.Year() <= 1970 || doc.UpdatedAt.IsZero() {
+		return false
+	}
+	return old.UpdatedAt.After(doc.UpdatedAt)
+}
+
+// DocumentDigest fingerprints everything about a document that is stored:
+// metadata and every chunk. Equal digests mean nothing to do.
+func DocumentDigest(d govchat.Document) string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	field(d.ContentID)
+	field(d.Title)
+	field(d.Description)
+	field(d.DocumentType)
+	field(d.SchemaName)
+	field(d.PublicUpdatedAt.UTC().Format(time.RFC3339Nano))
+	field(strconv.FormatBool(d.Withdrawn))
+	for _, c := range d.Chunks {
+		field(c.ExactPath)
+		field(c.Digest)
+		field(c.HTML)
+		for _, hp := range c.HeadingPath {
+			field(hp)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Reembed builds vectors for every chunk with the Syncer's embedder in a new
+// embedding space while readers keep using the old one, then switches to it.
+func (s *Syncer) Reembed(ctx context.Context, batch int, onProgress func(done int)) (int, error) {
+	batch = cmp.Or(batch, 256)
+	sp, err := s.store.StartBuildingSpace(ctx, s.emb.Model(), s.emb.Dimensions())
+	if err != nil {
+		return 0, fmt.Errorf("ingest: reembed: %w", err)
+	}
+	total := 0
+	for attempt := 0; attempt < 10; attempt++ {
+		for {
+			missing, err := s.store.MissingVectors(ctx, sp, batch)
+			if err != nil {
+				return total, fmt.Errorf("ingest: reembed: %w", err)
+			}
+			if len(missing) == 0 {
+				break
+			}
+			texts := make([]string, len(missing))
+			ids := make([]int64, len(missing))
+			for i, c := range missing {
+				texts[i], ids[i] = c.EmbedText, c.ID
+			}
+			vecs, err := s.emb.Embed(ctx, texts)
+			if err != nil {
+				return total, fmt.Errorf("ingest: reembed: %w", err)
+			}
+			if err := s.store.PutVectors(ctx, sp, ids, vecs); err != nil {
+				return total, fmt.Errorf("ingest: reembed: %w", err)
+			}
+			total += len(texts)
+			if onProgress != nil {
+				onProgress(total)
+			}
+		}
+		err := s.store.ActivateSpace(ctx, sp)
+		if err == nil {
+			s.log.Info("switched embedding space", "model", s.emb.Model(), "dimensions", s.emb.Dimensions(), "embedded", total)
+			return total, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return total, fmt.Errorf("ingest: reembed: %w", err)
+		}
+	}
+	return total, errors.New("ingest: reembed: chunks kept changing; try again when ingest is idle")
+}
+
+// sortParsed orders items by origin so runs are deterministic.
+func sortParsed(items []Parsed) {
+	slices.SortStableFunc(items, func(a, b Parsed) int { return cmp.Compare(a.Doc.Origin, b.Doc.Origin) })
+}

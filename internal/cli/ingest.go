@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/store"
+)
+
+func runIngest(ctx context.Context, io IO, args []string) error {
+	fs := flags("ingest", io, "database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+		"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
+		"chunk-max-tokens", "allow-schemas")
+	from := fs.String("from", "", "a Content API JSON file, or a directory of JSON, HTML or Markdown pages")
+	contentAPI := fs.String("content-api", "", "fetch live from this Content API base URL (e.g. https://www.gov.uk/api/content) with --paths or --path")
+	pathsFile := fs.String("paths", "", "file of base paths to fetch from --content-api, one per line")
+	sitemap := fs.String("sitemap", "", "fetch every page listed in this sitemap.xml from --content-api")
+	onePath := fs.String("path", "", "reindex one page now: fetch /base/path from --content-api")
+	prune := fs.String("prune", "auto", "remove stored pages the source no longer has: auto (yes for --from DIR and --sitemap), true or false")
+	dryRun := fs.Bool("dry-run", false, "list what would change; embed and write nothing")
+	reembed := fs.Bool("reembed", false, "rebuild every vector with the configured embedder, then switch to it")
+	asJSON := fs.Bool("json", false, "print one JSON object of counts as the last line")
+	rate := fs.Float64("rate", float64(source.DefaultRate), "live fetches a second")
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, io.Err)
+	st, err := openStore(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	syncer := ingest.NewSyncer(st, emb, log)
+
+	if *reembed {
+		n, err := syncer.Reembed(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) })
+		fmt.Fprintln(io.Err)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "re-embedded %d chunks with %s; the index now uses it\n", n, emb.Model())
+		return nil
+	}
+
+	api := source.ContentAPI{BaseURL: *contentAPI, Rate: toLimit(*rate), UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
+	var src ingest.ItemSource
+	var label string
+	autoPrune := false
+	switch {
+	case *from != "":
+		info, err := os.Stat(*from)
+		if err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+		src, label = source.Dir{Path: *from, Logger: log, OnSkip: func(p, reason string) { log.Debug("skipped file", "path", p, "reason", reason) }}, *from
+		autoPrune = info.IsDir()
+	case *sitemap != "":
+		src, label, autoPrune = source.Sitemap{URL: *sitemap, API: api}, *sitemap, true
+	case *onePath != "":
+		paths, err := source.ReadPaths(strings.NewReader(*onePath))
+		if err != nil {
+			return fmt.Errorf("--path: %w", err)
+		}
+		api.Paths = paths
+		src, label = api, *onePath
+	case *pathsFile != "":
+		f, err := os.Open(*pathsFile)
+		if err != nil {
+			return fmt.Errorf("--paths: %w", err)
+		}
+		paths, err := source.ReadPaths(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--paths %s: %w", *pathsFile, err)
+		}
+		api.Paths = paths
+		src, label = api, *pathsFile
+	default:
+		fmt.Fprintln(io.Err, "govchat ingest: say where the content comes from: --from PATH, --content-api URL with --paths FILE or --path /base/path, or --sitemap URL")
+		return errUsage
+	}
+	if (*onePath != "" || *pathsFile != "" || *sitemap != "") && api.BaseURL == "" {
+		api.BaseURL = source.DefaultBaseURL
+	}
+	doPrune := autoPrune
+	switch *prune {
+	case "true":
+		doPrune = true
+	case "false":
+		doPrune = false
+	case "auto":
+	default:
+		return fmt.Errorf("--prune is %q; want auto, true or false", *prune)
+	}
+
+	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
+	if len(cfg.AllowSchemas) > 0 {
+		popts.Schemas = cfg.AllowSchemas
+	}
+	start := time.Now()
+	items, err := ingest.Collect(ctx, src, popts)
+	if err != nil {
+		return err
+	}
+	var runID int64
+	if !*dryRun {
+		if runID, err = st.StartRun(ctx, label); err != nil {
+			return err
+		}
+	}
+	bar := newProgressBar(io.Err)
+	opts := ingest.SyncOptions{Prune: doPrune, DryRun: *dryRun, OnProgress: bar.update,
+		OnChange: func(outcome, path, locale, reason string) {
+			if *dryRun && outcome != "unchanged" {
+				fmt.Fprintf(io.Out, "%-9s %s (%s) %s\n", outcome, path, locale, reason)
+			}
+			if outcome == "failed" {
+				log.Warn("item failed", "path", path, "error", reason)
+			}
+		}}
+	stats, err := syncer.Sync(ctx, items, opts)
+	bar.finish()
+	stats.DurationMS = time.Since(start).Milliseconds()
+	if !*dryRun {
+		// Record the run even when it failed or was interrupted.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if ferr := st.FinishRun(fctx, runID, stats, err); ferr != nil {
+			log.Warn("could not record the ingest run", "error", ferr)
+		}
+		cancel()
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Out).Encode(stats)
+	}
+	fmt.Fprintf(io.Out, "%d added, %d updated, %d unchanged, %d removed, %d skipped, %d failed; %d chunks written, %d texts embedded in %.1fs\n",
+		stats.DocumentsAdded, stats.DocumentsUpdated, stats.DocumentsUnchanged, stats.DocumentsRemoved, stats.DocumentsSkipped,
+		stats.DocumentsFailed, stats.ChunksWritten, stats.EmbeddingInputs, float64(stats.DurationMS)/1000)
+	return nil
+}
+
+// progressBar draws on a terminal and stays silent otherwise.
+type progressBar struct {
+	w     io.Writer
+	on    bool
+	drawn bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	f, ok := w.(*os.File)
+	on := false
+	if ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progressBar{w: w, on: on}
+}
+
+func (b *progressBar) update(p ingest.Progress) {
+	if !b.on || p.Total == 0 {
+		return
+	}
+	const width = 30
+	filled := width * p.Documents / p.Total
+	rate := float64(p.EmbeddingInputs) / max(p.Elapsed.Seconds(), 0.001)
+	eta := time.Duration(0)
+	if p.Documents > 0 {
+		eta = time.Duration(float64(p.Elapsed) * float64(p.Total-p.Documents) / float64(p.Documents))
+	}
+	fmt.Fprintf(b.w, "\r[%s%s] %d/%d documents, %d chunks, %.0f embeddings/s, ETA %s ",
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Documents, p.Total, p.Chunks, rate, eta.Round(time.Second))
+	b.drawn = true
+}
+
+func (b *progressBar) finish() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func runIndex(ctx context.Context, io IO, args []string) error {
+	if len(args) == 0 || args[0] != "status" {
+		fmt.Fprintln(io.Err, "usage: govchat index status [--json]")
+		return errUsage
+	}
+	fs := flags("index status", io, "database-url", "db-schema", "log-level", "log-format")
+	asJSON := fs.Bool("json", false, "print JSON")
+	cfg, err := parse(fs, io, args[1:])
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, io.Err), false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	counts, err := st.IndexCounts(ctx)
+	if err != nil {
+		return err
+	}
+	space, err := st.ActiveSpace(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	run, err := st.LastRun(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Out).Encode(map[string]any{"counts": counts, "embedding_model": space.Model,
+			"embedding_dimensions": space.Dimensions, "last_run": run})
+	}
+	if space.ID == 0 {
+		fmt.Fprintln(io.Out, "The index is empty. Run `govchat ingest`.")
+		return nil
+	}
+	fmt.Fprintf(io.Out, "Embedding model: %s (%d dimensions)\n\n%-36s %-6s %9s %7s\n", space.Model, space.Dimensions, "schema", "locale", "documents", "chunks")
+	td, tc := 0, 0
+	for _, c := range counts {
+		fmt.Fprintf(io.Out, "%-36s %-6s %9d %7d\n", c.SchemaName, c.Locale, c.Documents, c.Chunks)
+		td += c.Documents
+		tc += c.Chunks
+	}
+	fmt.Fprintf(io.Out, "%-36s %-6s %9d %7d\n", "total", "", td, tc)
+	if run.ID != 0 {
+		fmt.Fprintf(io.Out, "\nLast run: #%d from %s, started %s, %s\n  %s\n", run.ID, run.Source, run.StartedAt.Format(time.RFC3339), run.Status, run.Stats)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/govchat/govchat/retrieval"
+)
+
+var searchSettings = []string{"database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+	"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
+	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score"}
+
+type passageJSON struct {
+	URL          string  `json:"url"`
+	Title        string  `json:"title"`
+	Heading      string  `json:"heading"`
+	Score        float64 `json:"score"`
+	DocumentType string  `json:"document_type"`
+	Locale       string  `json:"locale"`
+	Updated      string  `json:"public_updated_at,omitempty"`
+	VectorRank   int     `json:"vector_rank"`
+	VectorScore  float64 `json:"vector_score"`
+	TextRank     int     `json:"text_rank"`
+	TextScore    float64 `json:"text_score"`
+	Text         string  `json:"text"`
+}
+
+func runSearch(ctx context.Context, io IO, args []string) error {
+	fs := flags("search", io, searchSettings...)
+	k := fs.Int("k", 10, "passages to show")
+	asJSON := fs.Bool("json", false, "print a JSON array of passages")
+	locale := fs.String("locale", "", "only passages in this locale (en, cy)")
+	types := fs.String("types", "", "only these document types, comma-separated")
+	prefix := fs.String("prefix", "", "only pages whose base path starts with this")
+	recall := fs.Int("recall-check", 0, "instead of searching, sample N chunk texts and report HNSW recall@10 against an exact scan")
+	// Let the question come before or after the flags.
+	var words []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		words = append(words, args[0])
+		args = args[1:]
+	}
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	words = append(words, fs.Args()...)
+	log := newLogger(cfg, io.Err)
+	st, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if *recall > 0 {
+		rep, err := retrieval.CheckRecall(ctx, st, emb, *recall, 10, cfg.EfSearch)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(io.Out).Encode(rep)
+		}
+		fmt.Fprintf(io.Out, "HNSW recall@%d over %d sampled queries at ef_search=%d: %.3f (worst query %.2f)\n",
+			rep.K, rep.Queries, rep.EfSearch, rep.Recall, rep.Worst)
+		return nil
+	}
+	q := strings.TrimSpace(strings.Join(words, " "))
+	if q == "" {
+		fmt.Fprintln(io.Err, `usage: govchat search "question" [--k 10] [--json]`)
+		return errUsage
+	}
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		return err
+	}
+	s := retrieval.New(st, emb, opts)
+	var dt []string
+	for _, t := range strings.Split(*types, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			dt = append(dt, t)
+		}
+	}
+	res, err := s.Search(ctx, retrieval.Query{Text: q, K: *k, Locale: *locale, DocumentTypes: dt, BasePathPrefix: *prefix})
+	if err != nil {
+		return err
+	}
+	out := make([]passageJSON, 0, len(res.Passages))
+	for _, p := range res.Passages {
+		pj := passageJSON{URL: p.URL, Title: p.Title, Heading: p.Heading(), Score: p.Score, DocumentType: p.DocumentType, Locale: p.Locale,
+			VectorRank: p.VectorRank, VectorScore: p.VectorScore, TextRank: p.TextRank, TextScore: p.TextScore, Text: p.Text}
+		if !p.PublicUpdatedAt.IsZero() {
+			pj.Updated = p.PublicUpdatedAt.Format("2006-01-02")
+		}
+		out = append(out, pj)
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Out).Encode(out)
+	}
+	verdict := "relevant content found"
+	if res.NoContent {
+		verdict = "NO CONTENT: below the floor, the bot would say it cannot find guidance"
+	}
+	fmt.Fprintf(io.Out, "Question locale %s; best cosine %.3f, best full-text %.3f: %s\n(embed %s, search %s)\n\n",
+		res.Locale, res.BestVector, res.BestText, verdict, res.EmbedTime.Round(10e3), res.SearchTime.Round(10e3))
+	for i, p := range out {
+		heading := p.Heading
+		if heading != "" {
+			heading = ": " + heading
+		}
+		fmt.Fprintf(io.Out, "%2d. %s%s\n    %s  [%s, %s]\n    score %.4f = vector #%d (cos %.3f) + text #%d (rank %.3f)\n    %s\n\n",
+			i+1, p.Title, heading, p.URL, p.DocumentType, p.Locale, p.Score, p.VectorRank, p.VectorScore, p.TextRank, p.TextScore, snippet(p.Text, 160))
+	}
+	return nil
+}
+
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

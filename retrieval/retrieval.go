@@ -1,0 +1,374 @@
+// Package retrieval turns a question into the passages the answer is built
+// from: it embeds the question, runs the store's hybrid (HNSW + full-text,
+// fused by reciprocal rank) search, weights document types, caps passages per
+// page, merges neighbours and decides whether anything relevant was found.
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/govchat/govchat"
+	"github.com/govchat/govchat/store"
+)
+
+// Embedder turns texts into vectors. The index's embedder must be used.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
+
+// Store is what retrieval needs from the database.
+type Store interface {
+	CheckSpace(ctx context.Context, model string, dims int) (store.Space, error)
+	Search(ctx context.Context, sp store.Space, q store.SearchQuery) ([]govchat.Passage, error)
+}
+
+// ErrEmptyIndex means nothing has been ingested yet.
+var ErrEmptyIndex = errors.New("retrieval: the index is empty; run `govchat ingest`")
+
+// Options tune retrieval. The zero value of each field means its default.
+type Options struct {
+	K            int     // passages returned; 6
+	Candidates   int     // fused rows read before weighting and capping; 40
+	VectorK      int     // vector ranker depth; 40
+	TextK        int     // full-text ranker depth; 40
+	RRFK         int     // k in 1/(k+rank); 60
+	EfSearch     int     // hnsw.ef_search; 100
+	MaxPerPage   int     // passages from one page (path without #fragment); 2
+	VectorWeight float64 // weight of the vector ranker in the fusion; 1
+	TextWeight   float64 // weight of the full-text ranker; 1
+	// Weights multiply a passage's fused score by its document type.
+	// Missing types get DefaultWeight (1).
+	Weights       map[string]float64
+	DefaultWeight float64
+	// Floor decides "no relevant content".
+	Floor Floor
+}
+
+// Floor is the "no content" decision. RRF scores are rank-based and say
+// nothing about relevance, so the floor reads the rankers' own scores: the
+// best cosine similarity of the vector ranker and the best full-text rank.
+// Content is found when either is strong enough on its own, or when both are
+// fair. See docs/retrieval.md for how the numbers were calibrated.
+type Floor struct {
+	MinVector     float64 // best cosine alone that counts as relevant
+	MinText       float64 // best ts_rank alone that counts as relevant
+	MinVectorBoth float64 // cosine that counts when full-text also matched at MinTextBoth
+	MinTextBoth   float64
+}
+
+// DefaultWeights are the document-type weights: guidance written for citizens
+// above news and speeches. Milder than GOV.UK Chat's because they multiply a
+// rank-fused score, not a similarity.
+func DefaultWeights() map[string]float64 {
+	w := map[string]float64{}
+	for _, t := range []string{"answer", "guide", "simple_smart_answer", "step_by_step_nav", "transaction", "travel_advice"} {
+		w[t] = 1.3
+	}
+	for _, t := range []string{"detailed_guide", "help_page", "local_transaction", "manual_section", "hmrc_manual_section", "contact", "licence", "place"} {
+		w[t] = 1.15
+	}
+	for _, t := range []string{"guidance", "statutory_guidance", "form", "html_publication", "manual", "specialist_document"} {
+		w[t] = 1.05
+	}
+	for _, t := range []string{"news_story", "press_release", "speech", "oral_statement", "written_statement", "fatality_notice",
+		"notice", "service_manual_guide", "take_part", "case_study", "world_news_story", "government_response"} {
+		w[t] = 0.8
+	}
+	return w
+}
+
+// ParseWeights reads "type=weight,type=weight" over the defaults.
+func ParseWeights(s string) (map[string]float64, error) {
+	w := DefaultWeights()
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || f < 0 || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("retrieval: weight %q is not type=number", part)
+		}
+		w[strings.TrimSpace(k)] = f
+	}
+	return w, nil
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.K, 6)
+	def(&o.Candidates, 40)
+	def(&o.VectorK, 40)
+	def(&o.TextK, 40)
+	def(&o.RRFK, 60)
+	def(&o.EfSearch, 100)
+	def(&o.MaxPerPage, 2)
+	if o.VectorWeight == 0 {
+		o.VectorWeight = 1
+	}
+	if o.TextWeight == 0 {
+		o.TextWeight = 1
+	}
+	if o.Weights == nil {
+		o.Weights = DefaultWeights()
+	}
+	if o.DefaultWeight == 0 {
+		o.DefaultWeight = 1
+	}
+	return o
+}
+
+// Searcher runs retrieval. It is safe for concurrent use.
+type Searcher struct {
+	store Store
+	emb   Embedder
+	opts  Options
+}
+
+// New returns a Searcher over st using emb for questions.
+func New(st Store, emb Embedder, opts Options) *Searcher {
+	return &Searcher{store: st, emb: emb, opts: opts.withDefaults()}
+}
+
+// Options returns the effective options.
+func (s *Searcher) Options() Options { return s.opts }
+
+// Query is one retrieval request.
+type Query struct {
+	Text string
+	K    int // overrides Options.K when > 0
+	// Filters.
+	Locale         string // restrict to one locale; "" means any (a Welsh question still prefers Welsh)
+	DocumentTypes  []string
+	BasePathPrefix string
+}
+
+// Result is what retrieval found.
+type Result struct {
+	Passages []govchat.Passage
+	// NoContent is true when nothing passed the floor; Passages may still
+	// hold the best (weak) candidates, for debugging.
+	NoContent  bool
+	BestVector float64
+	BestText   float64
+	Locale     string // the question's detected locale: "cy" or "en"
+	EmbedTime  time.Duration
+	SearchTime time.Duration
+}
+
+// Search retrieves passages for q.
+func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
+	var res Result
+	text := strings.TrimSpace(q.Text)
+	if text == "" {
+		return res, errors.New("retrieval: empty question")
+	}
+	sp, err := s.store.CheckSpace(ctx, s.emb.Model(), s.emb.Dimensions())
+	if errors.Is(err, store.ErrNotFound) {
+		return res, ErrEmptyIndex
+	}
+	if err != nil {
+		return res, fmt.Errorf("retrieval: %w", err)
+	}
+	res.Locale = DetectLocale(text)
+
+	start := time.Now()
+	vecs, err := s.emb.Embed(ctx, []string{text})
+	if err != nil {
+		return res, fmt.Errorf("retrieval: embed question: %w", err)
+	}
+	if len(vecs) != 1 {
+		return res, fmt.Errorf("retrieval: embedder returned %d vectors for 1 question", len(vecs))
+	}
+	res.EmbedTime = time.Since(start)
+
+	cfg := store.TextSearchConfig(res.Locale)
+	sq := store.SearchQuery{
+		Vector: vecs[0], Text: TextQuery(text), TextConfig: cfg,
+		VectorK: s.opts.VectorK, TextK: s.opts.TextK, Limit: s.opts.Candidates, RRFK: s.opts.RRFK, EfSearch: s.opts.EfSearch,
+		VectorWeight: s.opts.VectorWeight, TextWeight: s.opts.TextWeight,
+		Locale: q.Locale, DocumentTypes: q.DocumentTypes, BasePathPrefix: q.BasePathPrefix,
+	}
+	start = time.Now()
+	cands, err := s.store.Search(ctx, sp, sq)
+	if err != nil {
+		return res, fmt.Errorf("retrieval: %w", err)
+	}
+	res.SearchTime = time.Since(start)
+
+	for _, p := range cands {
+		res.BestVector = math.Max(res.BestVector, p.VectorScore)
+		res.BestText = math.Max(res.BestText, p.TextScore)
+	}
+	k := s.opts.K
+	if q.K > 0 {
+		k = q.K
+	}
+	res.Passages = s.rerank(cands, res.Locale, k)
+	res.NoContent = !s.opts.Floor.passes(res.BestVector, res.BestText)
+	return res, nil
+}
+
+func (f Floor) passes(vec, text float64) bool {
+	if f == (Floor{}) {
+		return true
+	}
+	if f.MinVector > 0 && vec >= f.MinVector {
+		return true
+	}
+	if f.MinText > 0 && text >= f.MinText {
+		return true
+	}
+	return f.MinVectorBoth > 0 && vec >= f.MinVectorBoth && text >= f.MinTextBoth
+}
+
+// rerank applies document-type weights and the locale preference, caps
+// passages per page and merges touching chunks of one page.
+func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govchat.Passage {
+	ps := make([]govchat.Passage, len(cands))
+	copy(ps, cands)
+	for i := range ps {
+		w, ok := s.opts.Weights[ps[i].DocumentType]
+		if !ok {
+			w = s.opts.DefaultWeight
+		}
+		if locale == "cy" && ps[i].Locale == "cy" {
+			w *= 1.5 // a Welsh question prefers Welsh content
+		}
+		ps[i].Score *= w
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Score > ps[j].Score })
+
+	perPage := map[string]int{}
+	var kept []govchat.Passage
+	for _, p := range ps {
+		page := PagePath(p.URL)
+		if perPage[page] >= s.opts.MaxPerPage {
+			continue
+		}
+		perPage[page]++
+		kept = append(kept, p)
+		if len(kept) == k {
+			break
+		}
+	}
+	return mergeAdjacent(kept)
+}
+
+// mergeAdjacent joins passages that are consecutive chunks of one document
+// into the better-ranked one, so the composer sees one continuous passage.
+func mergeAdjacent(ps []govchat.Passage) []govchat.Passage {
+	out := make([]govchat.Passage, 0, len(ps))
+	for _, p := range ps {
+		merged := false
+		for i := range out {
+			q := &out[i]
+			if q.DocumentID != p.DocumentID || PagePath(q.URL) != PagePath(p.URL) {
+				continue
+			}
+			switch p.ChunkIndex {
+			case q.ChunkIndex + 1:
+				q.Text = q.Text + "\n\n" + p.Text
+				merged = true
+			case q.ChunkIndex - 1:
+				q.Text = p.Text + "\n\n" + q.Text
+				q.URL, q.HeadingPath, q.ChunkIndex = p.URL, p.HeadingPath, p.ChunkIndex
+				merged = true
+			}
+			if merged {
+				break
+			}
+		}
+		if !merged {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PagePath is a passage URL without its #fragment: the page it is on.
+func PagePath(url string) string {
+	if i := strings.IndexByte(url, '#'); i >= 0 {
+		return url[:i]
+	}
+	return url
+}
+
+// TextQuery turns a question into websearch_to_tsquery input that matches any
+// of its words: citizens' questions are sentences, and requiring every word
+// (websearch's default AND) would match almost nothing. Only letters and
+// digits survive, so no query syntax can be injected; the text-search
+// configuration drops stop words and stems the rest.
+func TextQuery(q string) string {
+	var words []string
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if w == "or" || seen[w] || (len(w) < 2 && !unicode.IsDigit(rune(w[0]))) {
+			continue
+		}
+		seen[w] = true
+		words = append(words, w)
+		if len(words) == 40 {
+			break
+		}
+	}
+	return strings.Join(words, " or ")
+}
+
+// welshWords are common Welsh function words and question words that are
+// rare in English. Two or more mark a question as Welsh.
+var welshWords = map[string]bool{
+	"ydw": true, "ydy": true, "yw": true, "mae": true, "oes": true, "sut": true, "beth": true, "pryd": true, "ble": true,
+	"pam": true, "fy": true, "eich": true, "ein": true, "gallu": true, "gallaf": true, "allaf": true, "angen": true,
+	"ar": true, "gyda": true, "ddim": true, "yn": true, "yr": true, "i'r": true, "y": true, "a'r": true, "chi": true,
+	"dw": true, "rwy": true, "rydw": true, "ffurflen": true, "dreth": true, "treth": true, "cymraeg": true, "llenwi": true,
+	"ar-lein": true, "gwasanaeth": true, "gwasanaethau": true, "swydd": true, "cael": true, "gan": true,
+	"hefyd": true, "os": true, "neu": true, "ond": true, "iawn": true, "hwn": true, "hon": true, "sydd": true,
+}
+
+// DetectLocale returns "cy" for a Welsh question and "en" otherwise, cheaply:
+// by counting Welsh function words, or Welsh circumflexed letters.
+func DetectLocale(q string) string {
+	lower := strings.ToLower(q)
+	if strings.ContainsAny(lower, "ŵŷ") {
+		return "cy"
+	}
+	n, total := 0, 0
+	for _, w := range strings.FieldsFunc(lower, func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\'' && r != '-'
+	}) {
+		total++
+		if welshWords[w] {
+			n++
+		}
+	}
+	// "y" and "a" collide with English only rarely in pairs; demand a
+	// share of the words as well as a count.
+	if n >= 2 && float64(n) >= 0.25*float64(total) {
+		return "cy"
+	}
+	return "en"
+}
+
+// DefaultFloor is the "no content" floor calibrated for the local embedder on
+// the dev set (docs/retrieval.md).
+func DefaultFloor() Floor {
+	return Floor{MinVector: 0.62, MinText: 0.35, MinVectorBoth: 0.45, MinTextBoth: 0.08}
+}
