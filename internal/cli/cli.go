@@ -195,4 +195,3 @@ func plural(n int) string {
 	}
 	return "s"
 }
-
