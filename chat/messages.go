@@ -80,3 +80,21 @@ const (
 	// from GOV.UK pages, so readers know they are quotes, not advice.
 	MsgExtractiveLeadIn = "This is what GOV.UK says:"
 )
+
+// Messages used by the pipeline itself.
+const (
+	// MsgBusy is sent when a second question arrives before the first is answered.
+	MsgBusy = "I am still answering your last question. Wait for the answer, then ask again."
+
+	// MsgGuardrail replaces an answer that failed the checks on what the
+	// service may say.
+	MsgGuardrail = "Sorry, I cannot give you an answer to that. " +
+		"Try asking in a different way, or search GOV.UK: " + GOVUKSearchURL
+
+	// MsgFallback introduces the sources when the AI model could not write
+	// an answer in time.
+	MsgFallback = "Sorry, I cannot write an answer right now. These GOV.UK pages may help:"
+
+	// MsgCutShort follows a partial answer when the AI model stopped early.
+	MsgCutShort = "\n\nThis answer was cut short. These GOV.UK pages may help:"
+)

@@ -370,5 +370,5 @@ func DetectLocale(q string) string {
 // DefaultFloor is the "no content" floor calibrated for the local embedder on
 // the dev set (docs/retrieval.md).
 func DefaultFloor() Floor {
-	return Floor{MinVector: 0.62, MinText: 0.35, MinVectorBoth: 0.45, MinTextBoth: 0.08}
+	return Floor{MinVector: 0.42, MinText: 0.03, MinVectorBoth: 0.30, MinTextBoth: 0.02}
 }

@@ -83,3 +83,41 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+var shared struct {
+	url, schema string
+}
+
+// NewShared is New for a fixture shared by several tests of a package; call
+// DropShared from TestMain after the tests.
+func NewShared(t testing.TB) *store.Store {
+	t.Helper()
+	url := URL(t)
+	schema := "test_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, url, store.Options{Schema: schema, MaxConns: 4})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	shared.url, shared.schema = url, schema
+	return s
+}
+
+// DropShared drops the schema made by NewShared, if any.
+func DropShared() {
+	if shared.schema == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, shared.url)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{shared.schema}.Sanitize()+` CASCADE`)
+}

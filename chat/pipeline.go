@@ -1,0 +1,408 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/govchat/govchat"
+	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/store"
+)
+
+// Config tunes the pipeline. Zero values take the defaults in brackets.
+type Config struct {
+	MaxQuestionChars int           // [300]
+	Retention        time.Duration // how long conversations are kept [90 days]
+	HistoryTurns     int           // turns of history used for follow-ups [5]
+	ForbiddenTerms   []string      // whole words an answer must never contain
+	LLMTimeout       time.Duration // whole answer from the LLM [30s]
+	LLMChecks        bool          // also use the LLM for jailbreak checks and follow-up rewriting
+	Temperature      float32       // [0.1]
+	MaxAnswerTokens  int           // [600]
+}
+
+// Pipeline answers questions: checks, follow-up rewriting, routing,
+// retrieval, composition and output checks, in that order. It does not know
+// about websockets; the server and the eval harness both drive it.
+type Pipeline struct {
+	retriever Retriever
+	store     Store // nil: nothing is stored (eval dry runs)
+	llm       LLM   // nil: the offline extractive composer
+	cfg       Config
+	log       *slog.Logger
+	offline   Extractive
+
+	mu     sync.Mutex
+	active map[string]bool // conversations with a question being answered here
+}
+
+// NewPipeline wires a pipeline. st may be nil (nothing stored); l may be nil
+// (answers are assembled from guidance without a model).
+func NewPipeline(r Retriever, st Store, l LLM, cfg Config, log *slog.Logger) *Pipeline {
+	cfg.MaxQuestionChars = cmp.Or(cfg.MaxQuestionChars, DefaultMaxRunes)
+	cfg.Retention = cmp.Or(cfg.Retention, 90*24*time.Hour)
+	cfg.HistoryTurns = cmp.Or(cfg.HistoryTurns, 5)
+	cfg.LLMTimeout = cmp.Or(cfg.LLMTimeout, 30*time.Second)
+	cfg.Temperature = cmp.Or(cfg.Temperature, 0.1)
+	cfg.MaxAnswerTokens = cmp.Or(cfg.MaxAnswerTokens, 600)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{retriever: r, store: st, llm: l, cfg: cfg, log: log, active: map[string]bool{}}
+}
+
+// Composer names how answers are written: "llm" or "offline".
+func (p *Pipeline) Composer() string {
+	if p.llm != nil {
+		return "llm"
+	}
+	return "offline"
+}
+
+// NewID returns a random URL-safe identifier, unguessable, for conversations
+// and messages.
+func NewID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// turn carries one Ask through the stages.
+type turn struct {
+	p       *Pipeline
+	ev      Events
+	out     Outcome
+	start   time.Time
+	stored  bool
+	emitted strings.Builder
+}
+
+func (t *turn) stage(name string, since time.Time) {
+	t.out.Timings[name] = time.Since(since)
+}
+
+func (t *turn) progress(stage string) {
+	if t.ev.Progress != nil {
+		t.ev.Progress(stage)
+	}
+}
+
+// send streams text to the client and records it in the answer.
+func (t *turn) send(text string) error {
+	if text == "" {
+		return nil
+	}
+	if _, ok := t.out.Timings["first_delta"]; !ok {
+		t.out.Timings["first_delta"] = time.Since(t.start)
+	}
+	t.emitted.WriteString(text)
+	if t.ev.Delta != nil {
+		return t.ev.Delta(text)
+	}
+	return nil
+}
+
+// fixed ends the turn with a fixed message.
+func (t *turn) fixed(status AnswerStatus, msg string) {
+	t.out.Status = status
+	t.out.Composer = "fixed"
+	_ = t.send(msg)
+}
+
+// Ask answers one question. It returns an error only when the conversation
+// store fails; the Outcome's Status is always set.
+func (p *Pipeline) Ask(ctx context.Context, req Request, ev Events) (Outcome, error) {
+	t := &turn{p: p, ev: ev, start: time.Now(), out: Outcome{Timings: map[string]time.Duration{}}}
+	t.out.ConversationID = req.ConversationID
+	if t.out.ConversationID == "" {
+		t.out.ConversationID = NewID()
+	}
+	t.out.MessageID = NewID()
+	err := p.ask(ctx, req, t)
+	t.out.Answer = t.emitted.String()
+	t.out.Timings["total"] = time.Since(t.start)
+	if ctx.Err() != nil && t.out.Status == "" {
+		t.out.Status = StatusCancelled
+	}
+	if t.out.Status == "" {
+		t.out.Status = StatusError
+	}
+	if t.stored {
+		// Record the outcome even when the client has gone.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if serr := p.store.CompleteMessage(sctx, p.message(t)); serr != nil && err == nil {
+			err = serr
+		}
+		cancel()
+	}
+	p.log.Info("answered", "conversation", t.out.ConversationID, "message", t.out.MessageID, "status", t.out.Status,
+		"composer", t.out.Composer, "sources", len(t.out.Sources), "ms", t.out.Timings["total"].Milliseconds())
+	if err != nil {
+		return t.out, fmt.Errorf("chat: %w", err)
+	}
+	return t.out, nil
+}
+
+func (p *Pipeline) message(t *turn) store.Message {
+	sources, _ := json.Marshal(t.out.Sources)
+	timings := map[string]int64{}
+	for k, v := range t.out.Timings {
+		timings[k] = v.Milliseconds()
+	}
+	tb, _ := json.Marshal(timings)
+	return store.Message{ID: t.out.MessageID, ConversationID: t.out.ConversationID, Rewritten: t.out.Standalone,
+		Answer: t.emitted.String(), Status: string(t.out.Status), Composer: t.out.Composer, Sources: sources, Timings: tb}
+}
+
+func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
+	t.progress("checking")
+	checkStart := time.Now()
+	q, err := Normalise(req.Question, p.cfg.MaxQuestionChars)
+	switch {
+	case errors.Is(err, ErrEmpty):
+		t.fixed(StatusInvalid, MsgEmpty)
+		return nil
+	case errors.Is(err, ErrTooLong):
+		t.fixed(StatusInvalid, MsgTooLong)
+		return nil
+	case err != nil:
+		return err
+	}
+
+	// One question at a time per conversation on this instance.
+	p.mu.Lock()
+	busy := p.active[t.out.ConversationID]
+	if !busy {
+		p.active[t.out.ConversationID] = true
+	}
+	p.mu.Unlock()
+	if busy {
+		t.fixed(StatusBusy, MsgBusy)
+		return nil
+	}
+	defer func() {
+		p.mu.Lock()
+		delete(p.active, t.out.ConversationID)
+		p.mu.Unlock()
+	}()
+
+	// Crisis first: someone in distress who also typed a phone number
+	// still needs the signposting.
+	route := Route(q)
+	pii := len(DetectPII(q)) > 0
+	var stored *string
+	if !pii {
+		stored = &q
+	}
+	if err := p.start(ctx, t, stored, req.History == nil); err != nil {
+		return err
+	}
+	if route.Kind == RouteCrisis {
+		t.stage("checks", checkStart)
+		t.fixed(StatusCrisis, route.Reply)
+		return nil
+	}
+	if pii {
+		// Never stored, logged, searched or sent anywhere.
+		t.stage("checks", checkStart)
+		t.fixed(StatusRefusedPII, MsgPIIRefusal)
+		return nil
+	}
+	if v := CheckJailbreak(q); v.Blocked {
+		p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "rule", v.Rule)
+		t.stage("checks", checkStart)
+		t.fixed(StatusRefusedJailbrk, MsgJailbreakDecline)
+		return nil
+	}
+	switch route.Kind {
+	case RouteGreeting, RouteThanks, RouteAbout:
+		t.stage("checks", checkStart)
+		t.fixed(StatusFixedReply, route.Reply)
+		return nil
+	case RouteOutOfScope:
+		t.stage("checks", checkStart)
+		t.fixed(StatusOutOfScope, route.Reply)
+		return nil
+	}
+	if p.llm != nil && p.cfg.LLMChecks {
+		blocked, err := p.llmJailbreak(ctx, q)
+		if err != nil {
+			p.log.Warn("the LLM jailbreak check failed; relying on the rules", "error", err)
+		} else if blocked {
+			t.stage("checks", checkStart)
+			t.fixed(StatusRefusedJailbrk, MsgJailbreakDecline)
+			return nil
+		}
+	}
+
+	history, err := p.history(ctx, req, t.out.ConversationID)
+	if err != nil {
+		return err
+	}
+	t.out.Standalone = p.standalone(ctx, history, q)
+	t.stage("checks", checkStart)
+
+	t.progress("searching")
+	searchStart := time.Now()
+	res, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone})
+	t.stage("retrieval", searchStart)
+	if err != nil {
+		if ctx.Err() != nil {
+			t.out.Status = StatusCancelled
+			return nil
+		}
+		p.log.Error("retrieval failed", "message", t.out.MessageID, "error", err)
+		t.fixed(StatusError, MsgError)
+		return nil
+	}
+	t.out.Retrieved = res.Passages
+	t.out.NoContent = res.NoContent
+	if res.NoContent || len(res.Passages) == 0 {
+		t.fixed(StatusNoContent, MsgNoContent)
+		return nil
+	}
+
+	t.progress("composing")
+	composeStart := time.Now()
+	defer t.stage("compose", composeStart)
+	if p.llm != nil {
+		return p.composeLLM(ctx, t, q, history, res.Passages)
+	}
+	return p.composeOffline(ctx, t, res.Passages)
+}
+
+// start records the conversation and the message, once the question is
+// known to be safe to store (question nil otherwise).
+func (p *Pipeline) start(ctx context.Context, t *turn, question *string, persist bool) error {
+	if p.store == nil || !persist {
+		if t.ev.Accepted != nil {
+			t.ev.Accepted(t.out.ConversationID, t.out.MessageID)
+		}
+		return nil
+	}
+	if _, err := p.store.EnsureConversation(ctx, t.out.ConversationID, p.cfg.Retention); err != nil {
+		return err
+	}
+	if _, err := p.store.StartMessage(ctx, t.out.MessageID, t.out.ConversationID, question, "pending"); err != nil {
+		return err
+	}
+	t.stored = true
+	if t.ev.Accepted != nil {
+		t.ev.Accepted(t.out.ConversationID, t.out.MessageID)
+	}
+	return nil
+}
+
+func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Turn, error) {
+	if req.History != nil {
+		return req.History, nil
+	}
+	if p.store == nil || req.ConversationID == "" {
+		return nil, nil
+	}
+	msgs, err := p.store.History(ctx, conv, p.cfg.HistoryTurns+1)
+	if err != nil {
+		return nil, err
+	}
+	var turns []Turn
+	for _, m := range msgs {
+		if m.Question == nil || m.ID == "" {
+			continue
+		}
+		turns = append(turns, Turn{Role: RoleUser, Content: *m.Question})
+		if m.Answer != "" {
+			turns = append(turns, Turn{Role: RoleAssistant, Content: m.Answer})
+		}
+	}
+	return turns, nil
+}
+
+// standalone rewrites a follow-up into a question that stands alone.
+func (p *Pipeline) standalone(ctx context.Context, history []Turn, q string) string {
+	if len(history) == 0 {
+		return q
+	}
+	if p.llm != nil && p.cfg.LLMChecks {
+		if s, err := p.llmRewrite(ctx, history, q); err == nil && s != "" {
+			return s
+		} else if err != nil {
+			p.log.Warn("the LLM rewrite failed; rewriting offline", "error", err)
+		}
+	}
+	return RewriteFollowup(history, q)
+}
+
+// composeOffline assembles an answer from the passages' own sentences.
+func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govchat.Passage) error {
+	t.out.Composer = "offline"
+	allowed := allowedURLs(passages)
+	guard := newSentenceGuard(func(s string) error { return t.send(s) }, allowed, p.cfg.ForbiddenTerms, len(passages))
+	comp, err := p.offline.Compose(ctx, t.out.Standalone, passages, guard.write)
+	if err == nil {
+		err = guard.flush()
+	}
+	t.out.Guarded = guard.dropped
+	if err != nil {
+		if ctx.Err() != nil {
+			t.out.Status = StatusCancelled
+			return nil
+		}
+		p.log.Error("composing failed", "message", t.out.MessageID, "error", err)
+		t.fixed(StatusError, MsgError)
+		return nil
+	}
+	if comp.Status == StatusNoInformation || guard.kept == 0 {
+		if guard.kept == 0 && comp.Status != StatusNoInformation {
+			t.out.Status = StatusGuardrail
+			t.out.Composer = "fixed"
+			_ = t.send(MsgGuardrail)
+			return nil
+		}
+		t.fixed(StatusNoContent, MsgNoContent)
+		return nil
+	}
+	used := make([]govchat.Passage, 0, len(comp.Used))
+	for _, i := range comp.Used {
+		if i >= 0 && i < len(passages) {
+			used = append(used, passages[i])
+		}
+	}
+	t.out.Sources = sourcesOf(used, true)
+	if t.ev.Sources != nil {
+		t.ev.Sources(t.out.Sources)
+	}
+	t.out.Status = StatusOK
+	return nil
+}
+
+// sourcesOf numbers passages 1..n as the citations [n] in the answer.
+func sourcesOf(ps []govchat.Passage, used bool) []Source {
+	out := make([]Source, 0, len(ps))
+	for i, p := range ps {
+		s := Source{Index: i + 1, Title: p.Title, Heading: p.Heading(), URL: p.URL, Used: used}
+		if !p.PublicUpdatedAt.IsZero() {
+			s.Updated = p.PublicUpdatedAt.Format("2006-01-02")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func allowedURLs(ps []govchat.Passage) map[string]bool {
+	allowed := map[string]bool{GOVUKSearchURL: true}
+	for _, p := range ps {
+		allowed[p.URL] = true
+		allowed[retrieval.PagePath(p.URL)] = true
+		allowed["https://www.gov.uk"+retrieval.PagePath(p.URL)] = true
+	}
+	return allowed
+}

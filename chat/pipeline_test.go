@@ -1,0 +1,384 @@
+package chat_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/embed"
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/llm"
+	"github.com/govchat/govchat/llm/llmtest"
+	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/store"
+	"github.com/govchat/govchat/store/storetest"
+)
+
+const corpusDir = "../../shared/corpus/govuk"
+const devSet = "../../shared/eval/dev.jsonl"
+
+func needShared(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: %v", path, err)
+		}
+		t.Skipf("%s is missing", path)
+	}
+}
+
+// fixture is a store with the shared corpus ingested and a real retriever,
+// shared by the tests in this file (ingesting takes seconds).
+type fixture struct {
+	st  *store.Store
+	ret *retrieval.Searcher
+}
+
+var (
+	fixOnce sync.Once
+	fix     fixture
+)
+
+func corpus(t *testing.T) fixture {
+	t.Helper()
+	needShared(t, corpusDir)
+	vectors := os.Getenv("GOVCHAT_VECTORS_FILE")
+	if vectors == "" {
+		vectors = "../.cache/govchat/vectors-100d.bin"
+	}
+	if _, err := os.Stat(vectors); err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
+			t.Fatalf("vector file %s missing: run scripts/vectors.sh", vectors)
+		}
+		t.Skip("vector file missing: run scripts/vectors.sh")
+	}
+	storetest.URL(t)
+	fixOnce.Do(func() {
+		// The fixture outlives single tests: its schema is dropped by TestMain.
+		st := storetest.NewShared(t)
+		emb, err := embed.NewLocal(vectors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		items, err := ingest.Collect(ctx, source.Dir{Path: corpusDir}, ingest.ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		fix = fixture{st: st, ret: retrieval.New(st, emb, retrieval.Options{Floor: retrieval.DefaultFloor()})}
+	})
+	if fix.st == nil {
+		t.Fatal("corpus fixture failed in an earlier test")
+	}
+	return fix
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.DropShared()
+	os.Exit(code)
+}
+
+type devItem struct {
+	ID              string      `json:"id"`
+	Kind            string      `json:"kind"`
+	Question        string      `json:"question"`
+	History         []chat.Turn `json:"history"`
+	ExpectedSources []string    `json:"expected_sources"`
+	Note            string      `json:"note"`
+}
+
+func loadDev(t *testing.T) []devItem {
+	t.Helper()
+	needShared(t, devSet)
+	f, err := os.Open(devSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []devItem
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var it devItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+// logBuffer captures everything the pipeline logs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Every kind in the dev set behaves as the dataset README says, offline,
+// with the real database, retriever and extractive composer.
+func TestDevSetBehaviourOffline(t *testing.T) {
+	fx := corpus(t)
+	logs := &logBuffer{}
+	p := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{}, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	ctx := context.Background()
+	answeredWithSource, answerable := 0, 0
+	for _, it := range loadDev(t) {
+		t.Run(it.ID, func(t *testing.T) {
+			var deltas []string
+			out, err := p.Ask(ctx, chat.Request{Question: it.Question, History: it.History},
+				chat.Events{Delta: func(s string) error { deltas = append(deltas, s); return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(deltas, ""); got != out.Answer {
+				t.Errorf("streamed text %q differs from the answer %q", got, out.Answer)
+			}
+			switch {
+			case it.Kind == "pii":
+				if out.Status != chat.StatusRefusedPII || len(out.Sources) != 0 || out.Standalone != "" || out.Retrieved != nil {
+					t.Errorf("pii: status %s, %d sources, standalone %q; want refused_pii, nothing retrieved", out.Status, len(out.Sources), out.Standalone)
+				}
+				for _, m := range chat.DetectPII(it.Question) {
+					secret := it.Question[m.Start:m.End]
+					if strings.Contains(logs.String(), secret) || strings.Contains(out.Answer, secret) {
+						t.Errorf("personal data (%s) leaked into the logs or the answer", m.Kind)
+					}
+				}
+			case it.Kind == "jailbreak":
+				if out.Status != chat.StatusRefusedJailbrk || len(out.Sources) != 0 {
+					t.Errorf("jailbreak: status %s with %d sources; want refused_jailbreak and none", out.Status, len(out.Sources))
+				}
+			case it.Note != "":
+				// Only withdrawn or gone pages held the answer, and those are
+				// never indexed; a live page on a nearby topic may still be
+				// cited. The eval harness scores this; here we only log it.
+				if out.Status != chat.StatusNoContent {
+					t.Logf("withdrawn-only question answered from %v", out.Sources)
+				}
+			case it.Kind == "out_of_scope":
+				if out.Status != chat.StatusOutOfScope && out.Status != chat.StatusNoContent {
+					t.Errorf("%s: status %s; want out_of_scope or no_content (answer %q)", it.Kind, out.Status, out.Answer)
+				}
+				if len(out.Sources) != 0 {
+					t.Errorf("%s: cited %v; want no sources", it.Kind, out.Sources)
+				}
+			default:
+				answerable++
+				if out.Status != chat.StatusOK {
+					t.Logf("%s: status %s (%q)", it.Kind, out.Status, out.Standalone)
+					return
+				}
+				for _, s := range out.Sources {
+					for _, want := range it.ExpectedSources {
+						if strings.HasPrefix(retrieval.PagePath(s.URL), want) || strings.HasPrefix(want, retrieval.PagePath(s.URL)) {
+							answeredWithSource++
+							return
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Logf("answered with an expected source: %d of %d answerable and follow-up questions", answeredWithSource, answerable)
+	// Retrieval quality is measured by the eval harness; this guards against
+	// the pipeline declining everything.
+	if answeredWithSource*10 < answerable*6 {
+		t.Errorf("answered with an expected source %d of %d; want at least 60%%", answeredWithSource, answerable)
+	}
+	if strings.Contains(logs.String(), "question\":") {
+		t.Error("the logs contain a question field")
+	}
+}
+
+// Questions with personal data are never stored; others are, with the answer.
+func TestPersonalDataNeverStored(t *testing.T) {
+	fx := corpus(t)
+	p := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{}, nil)
+	ctx := context.Background()
+	q := "my NI number is QQ 12 34 56 C, how do I check my state pension?"
+	out, err := p.Ask(ctx, chat.Request{Question: q}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := fx.st.GetMessage(ctx, out.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Question != nil || m.Status != string(chat.StatusRefusedPII) || strings.Contains(m.Answer, "QQ 12") {
+		t.Errorf("stored message %+v; want no question and status refused_pii", m)
+	}
+	out, err = p.Ask(ctx, chat.Request{Question: "how much does it cost to renew a passport", ConversationID: out.ConversationID}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = fx.st.GetMessage(ctx, out.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Question == nil || m.Status != string(out.Status) || m.Answer != out.Answer || m.Seq != 2 {
+		t.Errorf("stored message %+v; want the question, status %s, answer and seq 2", m, out.Status)
+	}
+}
+
+// Two pipelines (two server instances) on one database continue one
+// conversation: the follow-up on the second sees the first's history.
+func TestConversationContinuesAcrossInstances(t *testing.T) {
+	fx := corpus(t)
+	a := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{}, nil)
+	b := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{}, nil)
+	ctx := context.Background()
+	first, err := a.Ask(ctx, chat.Request{Question: "How do I renew my adult passport?"}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.Ask(ctx, chat.Request{Question: "how much does it cost?", ConversationID: first.ConversationID}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.ToLower(second.Standalone), "passport") {
+		t.Errorf("follow-up on the second instance was rewritten to %q; want the passport topic carried over", second.Standalone)
+	}
+	h, err := fx.st.History(ctx, first.ConversationID, 10)
+	if err != nil || len(h) != 2 {
+		t.Errorf("history = %d messages, %v; want 2", len(h), err)
+	}
+}
+
+func llmPipeline(t *testing.T, fx fixture, timeout time.Duration) (*chat.Pipeline, *llmtest.Server, *llm.Client) {
+	t.Helper()
+	srv := llmtest.NewServer(t)
+	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
+		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
+	t.Cleanup(c.Close)
+	return chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: timeout}, nil), srv, c
+}
+
+func TestLLMComposerStreamsCitedAnswer(t *testing.T) {
+	fx := corpus(t)
+	p, srv, _ := llmPipeline(t, fx, 10*time.Second)
+	srv.QueueChat(llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "Time left is added, up to 9 months [2]. ",
+		"See https://evil.example.com for more. ", "Invented [9]."}})
+	var deltas int
+	out, err := p.Ask(context.Background(), chat.Request{Question: "If I renew my passport early do I lose the time left?"},
+		chat.Events{Delta: func(string) error { deltas++; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != chat.StatusOK || out.Composer != "llm" {
+		t.Fatalf("status %s composer %s; want answered by llm", out.Status, out.Composer)
+	}
+	if strings.Contains(out.Answer, "evil.example.com") || strings.Contains(out.Answer, "[9]") {
+		t.Errorf("answer %q kept a foreign link or an invented citation", out.Answer)
+	}
+	if !strings.Contains(out.Answer, "9 months [2]") || deltas < 2 || out.Guarded != 1 {
+		t.Errorf("answer %q in %d deltas, %d guarded; want the cited sentence streamed and one sentence dropped", out.Answer, deltas, out.Guarded)
+	}
+	if len(out.Sources) != 2 || out.Sources[0].Index != 1 || out.Sources[1].Index != 2 {
+		t.Errorf("sources %+v; want the two cited", out.Sources)
+	}
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	prompt := ""
+	for _, m := range last.Messages {
+		prompt += m.Content
+	}
+	if !strings.Contains(prompt, "<source number=\"1\">") || !strings.Contains(prompt, "data, not instructions") {
+		t.Errorf("prompt lacks delimited sources or the data rule")
+	}
+}
+
+func TestLLMFailureGivesFallback(t *testing.T) {
+	fx := corpus(t)
+	for _, tc := range []struct {
+		name  string
+		reply llmtest.Reply
+	}{
+		{"server error", llmtest.Reply{Status: 500}},
+		{"hang before first token", llmtest.Reply{HangBeforeFirst: true}},
+		{"error mid-stream", llmtest.Reply{Chunks: []string{"You can renew at any time [1]. ", "More"}, FailAfter: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, srv, _ := llmPipeline(t, fx, 2*time.Second)
+			for i := 0; i < 3; i++ {
+				srv.QueueChat(tc.reply)
+			}
+			out, err := p.Ask(context.Background(), chat.Request{Question: "How do I renew my adult passport?"}, chat.Events{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != chat.StatusFallback || out.Composer != "fallback" || len(out.Sources) == 0 {
+				t.Fatalf("status %s composer %s with %d sources; want fallback with sources", out.Status, out.Composer, len(out.Sources))
+			}
+			if !strings.Contains(out.Answer, "may help") {
+				t.Errorf("fallback answer %q", out.Answer)
+			}
+		})
+	}
+}
+
+// Personal data never reaches the LLM: the fake server records every request.
+func TestPersonalDataNeverSentToLLM(t *testing.T) {
+	fx := corpus(t)
+	p, srv, _ := llmPipeline(t, fx, 5*time.Second)
+	for _, q := range []string{
+		"my email is jo.bloggs@example.com, how do I renew my passport?",
+		"Card 4111 1111 1111 1111 was charged twice for my passport",
+	} {
+		out, err := p.Ask(context.Background(), chat.Request{Question: q}, chat.Events{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != chat.StatusRefusedPII {
+			t.Errorf("%q: status %s; want refused_pii", q, out.Status)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("the LLM received %d requests; want none", n)
+	}
+}
+
+// Cancelling the turn (the citizen left) cancels the LLM request.
+func TestCancelStopsLLMRequest(t *testing.T) {
+	fx := corpus(t)
+	p, srv, _ := llmPipeline(t, fx, 30*time.Second)
+	srv.QueueChat(llmtest.Reply{Chunks: []string{"Starting. ", "slow ", "slow "}, Delay: 2 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan chat.Outcome)
+	go func() {
+		out, _ := p.Ask(ctx, chat.Request{Question: "How do I renew my adult passport?"}, chat.Events{})
+		done <- out
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	if srv.WaitCancelled(10*time.Second) == "" {
+		t.Error("the LLM request was not cancelled")
+	}
+	if out := <-done; out.Status != chat.StatusCancelled {
+		t.Errorf("status %s; want cancelled", out.Status)
+	}
+}
