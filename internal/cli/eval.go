@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/eval"
+	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/retrieval"
+)
+
+// thresholds collects repeated --min NAME=VALUE flags.
+type thresholds []eval.Threshold
+
+func (t *thresholds) String() string { return "" }
+func (t *thresholds) Set(s string) error {
+	th, err := eval.ParseThreshold(s)
+	if err != nil {
+		return err
+	}
+	*t = append(*t, th)
+	return nil
+}
+
+func runEval(ctx context.Context, io IO, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "compare":
+			return runEvalCompare(io, args[1:])
+		case "export-beir":
+			return runEvalExportBEIR(ctx, io, args[1:])
+		case "import-qrels":
+			return runEvalImportQrels(io, args[1:])
+		}
+	}
+	settings := append([]string{"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
+		"max-question-chars", "forbidden-terms", "azure-api-version"}, searchSettings...)
+	fs := flags("eval", io, settings...)
+	dataset := fs.String("dataset", "", "JSON Lines question set (shared/eval/README.md)")
+	outDir := fs.String("out", "out/eval", "directory for report.json, report.md and report.html")
+	k := fs.Int("k", 10, "retrieval depth for recall@k, MRR and nDCG")
+	conc := fs.Int("concurrency", 4, "questions answered at once")
+	asJSON := fs.Bool("json", false, "print report.json to stdout instead of the summary")
+	var mins thresholds
+	fs.Var(&mins, "min", "fail (exit 1) when metric NAME is below VALUE: NAME=VALUE, repeatable (e.g. recall_at_5=0.8, behaviour.pii=1)")
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	if *dataset == "" || fs.NArg() > 0 {
+		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec")
+		return errUsage
+	}
+	data, err := os.ReadFile(*dataset)
+	if err != nil {
+		return err
+	}
+	items, err := eval.Decode(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+
+	log := newLogger(cfg, io.Err)
+	st, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		return err
+	}
+	searcher := retrieval.New(st, emb, opts)
+	var model chat.LLM
+	if cfg.UseLLM() {
+		c := llmClient(cfg)
+		defer c.Close()
+		model = c
+	}
+	// The pipeline's own logs are quiet: they would interleave with the
+	// progress bar, and eval reports every outcome anyway.
+	pipe := chat.NewPipeline(searcher, nil, model, chat.Config{MaxQuestionChars: cfg.MaxQuestionChars,
+		HistoryTurns: 5, ForbiddenTerms: cfg.ForbiddenTerms, LLMTimeout: cfg.LLMTimeout, LLMChecks: cfg.LLMChecks}, nil)
+
+	runner := eval.Runner{Asker: pipe, Searcher: searcher, K: *k, Concurrency: *conc}
+	if evalTerminal(io.Err) {
+		runner.Progress = func(done, total int) { evalProgress(io, done, total) }
+	}
+	start := time.Now()
+	results := runner.Run(ctx, items)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep := eval.Score(items, results, eval.RunConfig{
+		Dataset: *dataset, DatasetSHA256: eval.DatasetHash(data), Embedder: emb.Model(), Composer: pipe.Composer(),
+		K: *k, TopK: searcher.Options().K, Weights: searcher.Options().Weights, Version: version.String(),
+		StartedAt: start.UTC().Format(time.RFC3339), WallSeconds: time.Since(start).Seconds(), RetrievalSource: "searcher",
+	})
+	if err := writeReports(rep, *outDir); err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := rep.WriteJSON(io.Out); err != nil {
+			return err
+		}
+	} else {
+		printSummary(io, rep, *outDir)
+	}
+	if fails := rep.Check(mins); len(fails) > 0 {
+		return exitError{code: 1, msg: "govchat eval: below the minimum:\n  " + strings.Join(fails, "\n  ")}
+	}
+	return nil
+}
+
+func writeReports(rep eval.Report, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"report.json": func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
+		"report.md":   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
+		"report.html": func(b *bytes.Buffer) error { return rep.WriteHTML(b) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printSummary(io IO, r eval.Report, dir string) {
+	fmt.Fprintf(io.Out, "%d questions in %.1fs (composer %s, embedder %s)\n", r.Config.Questions, r.Config.WallSeconds, r.Config.Composer, r.Config.Embedder)
+	fmt.Fprintf(io.Out, "retrieval (%d, lenient): recall@1 %.3f  recall@5 %.3f  recall@10 %.3f  MRR %.3f  nDCG@10 %.3f\n",
+		r.Retrieval.Questions, r.Retrieval.RecallAt1, r.Retrieval.RecallAt5, r.Retrieval.RecallAt10, r.Retrieval.MRR, r.Retrieval.NDCGAt10)
+	fmt.Fprintf(io.Out, "retrieval (strict):        recall@1 %.3f  recall@5 %.3f  recall@10 %.3f  MRR %.3f  nDCG@10 %.3f\n",
+		r.Retrieval.Strict.RecallAt1, r.Retrieval.Strict.RecallAt5, r.Retrieval.Strict.RecallAt10, r.Retrieval.Strict.MRR, r.Retrieval.Strict.NDCGAt10)
+	a := r.Answers
+	fmt.Fprintf(io.Out, "answers: facts %.3f  all facts %.3f  citation precision %.3f  recall %.3f  withdrawn citations %d\n",
+		a.MustIncludeCoverage, a.AllFactsRate, a.CitationPrecision, a.CitationRecall, a.WithdrawnCitations)
+	fmt.Fprint(io.Out, "behaviour:")
+	for _, k := range []string{"answerable", "followup", "withdrawn", "out_of_scope", "pii", "jailbreak"} {
+		if n, ok := r.BehaviourN[k]; ok {
+			fmt.Fprintf(io.Out, " %s %d/%d", k, n.Correct, n.Total)
+		}
+	}
+	fmt.Fprintf(io.Out, "\nlatency: p50 %.1fms  p95 %.1fms\nreports in %s\n", r.Latency.P50, r.Latency.P95, dir)
+}
+
+func evalTerminal(w interface{}) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func evalProgress(io IO, done, total int) {
+	const width = 30
+	n := done * width / max(total, 1)
+	fmt.Fprintf(io.Err, "\r[%s%s] %d/%d", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+	if done == total {
+		fmt.Fprintln(io.Err)
+	}
+}
+
+func runEvalCompare(io IO, args []string) error {
+	fs := flag.NewFlagSet("govchat eval compare", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	tol := fs.Float64("tolerance", 0.02, "largest drop in a headline metric that is not a regression")
+	var paths []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		paths, args = append(paths, args[0]), args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	paths = append(paths, fs.Args()...)
+	if len(paths) != 2 {
+		fmt.Fprintln(io.Err, "usage: govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]")
+		return errUsage
+	}
+	var reps [2]eval.Report
+	for i, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		reps[i], err = eval.ReadReport(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	c := eval.Compare(reps[0], reps[1], *tol)
+	if err := c.WriteText(io.Out); err != nil {
+		return err
+	}
+	if c.Regressed() {
+		return exitError{code: 1, msg: fmt.Sprintf("govchat eval compare: a headline metric regressed by more than %.3f", *tol)}
+	}
+	return nil
+}
+
+func runEvalExportBEIR(ctx context.Context, io IO, args []string) error {
+	return errors.New("export-beir: not yet")
+}
+
+func runEvalImportQrels(io IO, args []string) error {
+	return errors.New("import-qrels: not yet")
+}
