@@ -31,11 +31,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
-		"migrate": {"apply database migrations", runMigrate},
-		"ingest":  {"index guidance from files, the Content API or a sitemap", runIngest},
-		"index":   {"`index status`: counts per schema and locale, the embedding model, the last run", runIndex},
-		"search":  {"show the passages the bot would see for a question, with scores", runSearch},
+		"version":  {"print the version", runVersion},
+		"migrate":  {"apply database migrations", runMigrate},
+		"ingest":   {"index guidance from files, the Content API or a sitemap", runIngest},
+		"index":    {"`index status`: counts per schema and locale, the embedding model, the last run", runIndex},
+		"search":   {"show the passages the bot would see for a question, with scores", runSearch},
+		"serve":    {"serve the chat page, the websocket API and the admin endpoints", runServe},
+		"ask":      {"ask a running server a question from the terminal", runAsk},
+		"eval":     {"run a question set through the pipeline and report metrics; `eval compare` two reports", runEval},
+		"bench":    {"measure retrieval and ingest speed and print tables", runBench},
+		"loadtest": {"hold many websocket connections and ask questions against a server on this machine", runLoadtest},
 	}
 }
 
