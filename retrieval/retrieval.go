@@ -41,7 +41,7 @@ type Options struct {
 	Candidates   int     // fused rows read before weighting and capping; 40
 	VectorK      int     // vector ranker depth; 40
 	TextK        int     // full-text ranker depth; 40
-	RRFK         int     // k in 1/(k+rank); 60
+	RRFK         int     // k in 1/(k+rank); 20
 	EfSearch     int     // hnsw.ef_search; 100
 	MaxPerPage   int     // passages from one page (path without #fragment); 2
 	VectorWeight float64 // weight of the vector ranker in the fusion; 1
@@ -115,7 +115,7 @@ func (o Options) withDefaults() Options {
 	def(&o.Candidates, 40)
 	def(&o.VectorK, 40)
 	def(&o.TextK, 40)
-	def(&o.RRFK, 60)
+	def(&o.RRFK, 20)
 	def(&o.EfSearch, 100)
 	def(&o.MaxPerPage, 2)
 	if o.VectorWeight == 0 {
@@ -370,5 +370,5 @@ func DetectLocale(q string) string {
 // DefaultFloor is the "no content" floor calibrated for the local embedder on
 // the dev set (docs/retrieval.md).
 func DefaultFloor() Floor {
-	return Floor{MinVector: 0.42, MinText: 0.03, MinVectorBoth: 0.30, MinTextBoth: 0.02}
+	return Floor{MinVector: 0.44, MinText: 0.03, MinVectorBoth: 0.35, MinTextBoth: 0.02}
 }

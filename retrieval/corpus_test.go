@@ -1,0 +1,145 @@
+package retrieval_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/govchat/govchat/embed"
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/store/storetest"
+)
+
+const (
+	corpusDir = "../../shared/corpus/govuk"
+	vectors   = "../.cache/govchat/vectors-100d.bin"
+)
+
+// need fails in CI and skips elsewhere when a fixture file is missing.
+func need(t *testing.T, path, fix string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing: %s", path, fix)
+	}
+	t.Skipf("%s is missing: %s", path, fix)
+}
+
+var (
+	corpusOnce     sync.Once
+	corpusSearcher *retrieval.Searcher
+)
+
+// corpus ingests the shared GOV.UK corpus once for the package's tests, with
+// the local embedder and the default options and floor.
+func corpus(t *testing.T) *retrieval.Searcher {
+	t.Helper()
+	need(t, corpusDir, "the shared corpus lives in /work/shared/corpus/govuk")
+	need(t, vectors, "run scripts/vectors.sh")
+	storetest.URL(t)
+	corpusOnce.Do(func() {
+		st := storetest.NewShared(t)
+		emb, err := embed.NewLocal(vectors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		items, err := ingest.Collect(ctx, source.Dir{Path: corpusDir}, ingest.ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		corpusSearcher = retrieval.New(st, emb, retrieval.Options{Floor: retrieval.DefaultFloor()})
+	})
+	if corpusSearcher == nil {
+		t.Fatal("the corpus fixture failed in an earlier test")
+	}
+	return corpusSearcher
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.DropShared()
+	os.Exit(code)
+}
+
+func TestSearchFindsGuidePart(t *testing.T) {
+	s := corpus(t)
+	tests := []struct {
+		q, want string
+	}{
+		{"My passport still has about 6 months on it. If I renew early do I lose that time?", "/renew-adult-passport/renew"},
+		{"Someone took my bag on holiday with my passport in it. Will I have to pay for a new one?", "/renew-adult-passport/replace"},
+		{"Will my European health card cover hospital treatment in Turkey?", "/foreign-travel-advice/turkey/health"},
+	}
+	for _, tt := range tests {
+		res, err := s.Search(context.Background(), retrieval.Query{Text: tt.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.NoContent {
+			t.Errorf("Search(%q): NoContent (best cosine %.3f, text %.3f); want content", tt.q, res.BestVector, res.BestText)
+		}
+		var pages []string
+		found := false
+		for _, p := range res.Passages[:min(5, len(res.Passages))] {
+			pages = append(pages, retrieval.PagePath(p.URL))
+			found = found || retrieval.PagePath(p.URL) == tt.want
+		}
+		if !found {
+			t.Errorf("Search(%q) top 5 pages = %s; want %s among them", tt.q, strings.Join(pages, ", "), tt.want)
+		}
+	}
+}
+
+func TestFloorDeclinesOutOfScope(t *testing.T) {
+	s := corpus(t)
+	for _, q := range []string{
+		"what's a good recipe for a veggie shepherd's pie that kids will actually eat?",
+		"who won the FA cup final last year and what was the score",
+		"Can you help me fix this Python error: TypeError: 'NoneType' object is not subscriptable",
+	} {
+		res, err := s.Search(context.Background(), retrieval.Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.NoContent {
+			t.Errorf("Search(%q) passed the floor (best cosine %.3f, text %.3f); want NoContent", q, res.BestVector, res.BestText)
+		}
+	}
+}
+
+func TestSearchWelshQuestionPrefersWelsh(t *testing.T) {
+	s := corpus(t)
+	res, err := s.Search(context.Background(), retrieval.Query{Text: "Ydw i'n gallu llenwi fy ffurflen dreth ar-lein yn Gymraeg?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Locale != "cy" {
+		t.Errorf("Locale = %q; want cy", res.Locale)
+	}
+	if len(res.Passages) == 0 || res.Passages[0].Locale != "cy" {
+		t.Errorf("first passage %+v; want a Welsh one", res.Passages[:min(1, len(res.Passages))])
+	}
+}
+
+func TestSearchLocaleFilter(t *testing.T) {
+	s := corpus(t)
+	res, err := s.Search(context.Background(), retrieval.Query{Text: "renew passport", Locale: "cy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Passages {
+		if p.Locale != "cy" {
+			t.Errorf("passage %s has locale %s; want only cy", p.URL, p.Locale)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package retrieval
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat"
+)
+
+func TestDetectLocale(t *testing.T) {
+	tests := []struct {
+		q, want string
+	}{
+		{"Ydw i'n gallu llenwi fy ffurflen dreth ar-lein yn Gymraeg?", "cy"},
+		{"Dw i wedi anghofio'r cyfrinair ar gyfer y wefan chwilio am waith", "cy"},
+		{"Sut mae gwneud cais am basbort?", "cy"},
+		{"Beth yw'r dŵr?", "cy"}, // a circumflexed w is Welsh on its own
+		{"How do I renew my passport?", "en"},
+		{"I'd rather speak Welsh when I phone the tax office", "en"},
+		{"Is there a Welsh language helpline, y or n?", "en"},
+		{"", "en"},
+		{"12345 !!", "en"},
+	}
+	for _, tt := range tests {
+		if got := DetectLocale(tt.q); got != tt.want {
+			t.Errorf("DetectLocale(%q) = %q; want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestTextQuery(t *testing.T) {
+	tests := []struct {
+		q, want string
+	}{
+		{"How do I renew my passport?", "how or do or renew or my or passport"},
+		{"a' OR 1=1; --", "1"},
+		{"!!&|<->", ""},
+		{`"quoted" -negated (grouped) & | !`, "quoted or negated or grouped"},
+		{"passport passport PASSPORT", "passport"},
+		{"form P60 in 2024", "form or p60 or in or 2024"},
+		{"Ydw i'n gallu llenwi fy ffurflen dreth", "ydw or gallu or llenwi or fy or ffurflen or dreth"},
+		{"x", ""},
+	}
+	for _, tt := range tests {
+		if got := TextQuery(tt.q); got != tt.want {
+			t.Errorf("TextQuery(%q) = %q; want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestTextQueryIsAWordList(t *testing.T) {
+	long := strings.Repeat("word", 1) + " " + strings.Repeat("abc def ghi jkl mno pqr stu vwx yz1 yz2 ", 10) +
+		"'; DROP TABLE chunks; -- <-> !term"
+	words := strings.Split(TextQuery(long), " or ")
+	if len(words) > 40 {
+		t.Errorf("TextQuery kept %d words; want at most 40", len(words))
+	}
+	for _, w := range words {
+		for _, r := range w {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				t.Fatalf("TextQuery word %q holds %q; want letters and digits only", w, r)
+			}
+		}
+	}
+}
+
+func passage(doc int64, idx int, url, text string) govchat.Passage {
+	return govchat.Passage{DocumentID: doc, ChunkIndex: idx, URL: url, Text: text}
+}
+
+func TestMergeAdjacent(t *testing.T) {
+	in := []govchat.Passage{
+		passage(1, 3, "/guide/part#b", "three"),
+		passage(2, 0, "/other", "other"),
+		passage(1, 4, "/guide/part#c", "four"),   // after #b: appended
+		passage(1, 2, "/guide/part#a", "two"),    // before #b: merged in front, takes its URL
+		passage(1, 5, "/guide/second#a", "five"), // next chunk but another part: kept apart
+		passage(3, 1, "/third", "gap"),
+		passage(3, 3, "/third", "no neighbour"),
+	}
+	got := mergeAdjacent(in)
+	want := []struct {
+		url, text string
+	}{
+		{"/guide/part#a", "two\n\nthree\n\nfour"},
+		{"/other", "other"},
+		{"/guide/second#a", "five"},
+		{"/third", "gap"},
+		{"/third", "no neighbour"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("mergeAdjacent gave %d passages; want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].URL != w.url || got[i].Text != w.text {
+			t.Errorf("passage %d = %q %q; want %q %q", i, got[i].URL, got[i].Text, w.url, w.text)
+		}
+	}
+}
+
+func TestRerankCapsPassagesPerPage(t *testing.T) {
+	var cands []govchat.Passage
+	// Five far-apart chunks of one page outrank everything else.
+	for i := range 5 {
+		p := passage(1, i*2, "/big#s"+string(rune('a'+i)), "big")
+		p.Score, p.DocumentType = 1-float64(i)/100, "guide"
+		cands = append(cands, p)
+	}
+	for i := range 5 {
+		p := passage(int64(10+i), 0, "/small-"+string(rune('a'+i)), "small")
+		p.Score, p.DocumentType = 0.5, "guide"
+		cands = append(cands, p)
+	}
+	for _, max := range []int{1, 2, 3} {
+		s := New(nil, nil, Options{MaxPerPage: max})
+		got := s.rerank(cands, "en", 6)
+		if len(got) != 6 {
+			t.Fatalf("MaxPerPage %d: %d passages; want 6", max, len(got))
+		}
+		n := 0
+		for _, p := range got {
+			if PagePath(p.URL) == "/big" {
+				n++
+			}
+		}
+		if n != max {
+			t.Errorf("MaxPerPage %d: %d passages from /big; want %d", max, n, max)
+		}
+	}
+}
+
+func TestRerankWeightsAndWelshPreference(t *testing.T) {
+	news := govchat.Passage{URL: "/news", DocumentType: "news_story", Score: 1, Locale: "en"}
+	guide := govchat.Passage{URL: "/guide", DocumentType: "guide", Score: 0.7, Locale: "en", DocumentID: 2}
+	welsh := govchat.Passage{URL: "/cy", DocumentType: "guide", Score: 0.6, Locale: "cy", DocumentID: 3}
+	s := New(nil, nil, Options{})
+	got := s.rerank([]govchat.Passage{news, guide, welsh}, "en", 3)
+	if got[0].URL != "/guide" {
+		t.Errorf("English question: first passage %s; want /guide (guide weight beats news)", got[0].URL)
+	}
+	got = s.rerank([]govchat.Passage{news, guide, welsh}, "cy", 3)
+	if got[0].URL != "/cy" {
+		t.Errorf("Welsh question: first passage %s; want /cy", got[0].URL)
+	}
+}
+
+func TestFloorPasses(t *testing.T) {
+	f := Floor{MinVector: 0.5, MinText: 0.1, MinVectorBoth: 0.3, MinTextBoth: 0.05}
+	tests := []struct {
+		vec, text float64
+		want      bool
+	}{
+		{0.5, 0, true},
+		{0, 0.1, true},
+		{0.3, 0.05, true},
+		{0.29, 0.09, false},
+		{0.49, 0.04, false},
+	}
+	for _, tt := range tests {
+		if got := f.passes(tt.vec, tt.text); got != tt.want {
+			t.Errorf("passes(%.2f, %.2f) = %v; want %v", tt.vec, tt.text, got, tt.want)
+		}
+	}
+	if !(Floor{}).passes(0, 0) {
+		t.Error("the zero Floor declined; want it to pass everything")
+	}
+}
