@@ -98,7 +98,7 @@ func NormaliseFact(s string) string {
 
 // HasFact reports whether answer states fact, after NormaliseFact on both.
 // A fact that starts or ends with a letter or digit must sit on a word
-// boundary, so "7 days" is not found in "17 days".
+// boundary, so "7 days" is not found in "17 days" nor "£85" in "£85.50".
 func HasFact(answer, fact string) bool {
 	a, f := NormaliseFact(answer), NormaliseFact(fact)
 	if f == "" {
@@ -116,6 +116,11 @@ func HasFact(answer, fact string) bool {
 		last, _ := utf8.DecodeLastRuneInString(f)
 		okBefore := i == 0 || !wordRune(first) || !wordRune(before)
 		okAfter := i+len(f) == len(a) || !wordRune(last) || !wordRune(after)
+		if okAfter && unicode.IsDigit(last) && (after == '.' || after == ',') {
+			// "£85" is not in "£85.50".
+			next, _ := utf8.DecodeRuneInString(a[i+len(f)+1:])
+			okAfter = !unicode.IsDigit(next)
+		}
 		if okBefore && okAfter {
 			return true
 		}
