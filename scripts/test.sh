@@ -8,6 +8,7 @@ cd "$root"
 
 export GOVCHAT_STATE="${GOVCHAT_STATE:-$root/.cache/test-devdb}"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export GOVCHAT_VECTORS_FILE="${GOVCHAT_VECTORS_FILE:-$root/.cache/govchat/vectors-100d.bin}"
 port=${GOVCHAT_TEST_DB_PORT:-$((55000 + RANDOM % 5000))}
 
 step() { printf '\n==> %s\n' "$*"; }
