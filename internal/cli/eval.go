@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/eval"
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/retrieval"
 )
@@ -223,9 +226,87 @@ func runEvalCompare(io IO, args []string) error {
 }
 
 func runEvalExportBEIR(ctx context.Context, io IO, args []string) error {
-	return errors.New("export-beir: not yet")
+	fs := flags("eval export-beir", io, "chunk-max-tokens", "allow-schemas")
+	dataset := fs.String("dataset", "", "JSON Lines question set")
+	corpus := fs.String("corpus", "", "directory of GOV.UK content items, as for `govchat ingest --from`")
+	outDir := fs.String("out", "", "directory for corpus.jsonl, queries.jsonl and qrels/test.tsv")
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	if *dataset == "" || *corpus == "" || *outDir == "" {
+		fmt.Fprintln(io.Err, "usage: govchat eval export-beir --dataset FILE --corpus DIR --out DIR")
+		return errUsage
+	}
+	data, err := os.ReadFile(*dataset)
+	if err != nil {
+		return err
+	}
+	items, err := eval.Decode(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
+	if len(cfg.AllowSchemas) > 0 {
+		popts.Schemas = cfg.AllowSchemas
+	}
+	parsed, err := ingest.Collect(ctx, source.Dir{Path: *corpus}, popts)
+	if err != nil {
+		return err
+	}
+	var docs []govchat.Document
+	for _, p := range parsed {
+		if p.Err == nil && !p.Remove && len(p.Doc.Chunks) > 0 {
+			docs = append(docs, p.Doc)
+		}
+	}
+	st, err := eval.ExportBEIR(*outDir, items, docs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "wrote %d passages, %d queries and %d relevance judgements to %s\n", st.Docs, st.Queries, st.Qrels, *outDir)
+	return nil
 }
 
 func runEvalImportQrels(io IO, args []string) error {
-	return errors.New("import-qrels: not yet")
+	fs := flag.NewFlagSet("govchat eval import-qrels", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	runFile := fs.String("run", "", "ranked results to score: a report.json or a TREC run file (qid Q0 docid rank score tag)")
+	var paths []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		paths, args = append(paths, args[0]), args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	paths = append(paths, fs.Args()...)
+	if len(paths) != 1 || *runFile == "" {
+		fmt.Fprintln(io.Err, "usage: govchat eval import-qrels QRELS.tsv --run report.json|run.trec")
+		return errUsage
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		return err
+	}
+	qrels, err := eval.ReadQrels(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	rf, err := os.Open(*runFile)
+	if err != nil {
+		return err
+	}
+	run, err := eval.ReadRun(rf)
+	rf.Close()
+	if err != nil {
+		return err
+	}
+	s, n := eval.ScoreQrels(qrels, run)
+	fmt.Fprintf(io.Out, "%d queries (page-level, strict): recall@1 %.3f  recall@5 %.3f  recall@10 %.3f  MRR %.3f  nDCG@10 %.3f\n",
+		n, s.RecallAt1, s.RecallAt5, s.RecallAt10, s.MRR, s.NDCGAt10)
+	return nil
 }
