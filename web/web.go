@@ -82,7 +82,7 @@ type asset struct {
 }
 
 // New returns the handler for GET /, POST /ask, /assets/app.js,
-// /assets/app.css and /assets/govuk/.
+// /assets/app.css, /assets/favicon.svg and /assets/govuk/.
 func New(opts Options) (http.Handler, error) {
 	if opts.Dir == "" {
 		opts.Dir = "web/dist"
@@ -107,7 +107,8 @@ func New(opts Options) (http.Handler, error) {
 	h := &handler{opts: opts, page: page, assets: map[string]asset{}, mux: http.NewServeMux()}
 	for name, ct := range map[string]string{
 		"app.js":  "text/javascript; charset=utf-8",
-		"app.css": "text/css; charset=utf-8",
+		"app.css":     "text/css; charset=utf-8",
+		"favicon.svg": "image/svg+xml",
 	} {
 		body, err := fs.ReadFile(staticFS, "static/"+name)
 		if err != nil {
@@ -143,6 +144,7 @@ func New(opts Options) (http.Handler, error) {
 	h.mux.Handle("POST /ask", cop.Handler(http.HandlerFunc(h.serveAsk)))
 	h.mux.HandleFunc("GET /assets/app.js", h.serveAsset("app.js"))
 	h.mux.HandleFunc("GET /assets/app.css", h.serveAsset("app.css"))
+	h.mux.HandleFunc("GET /assets/favicon.svg", h.serveAsset("favicon.svg"))
 	h.mux.Handle("GET /assets/govuk/", http.StripPrefix("/assets/govuk/", govukFiles(govukDir)))
 	return h, nil
 }

@@ -141,6 +141,7 @@ func TestAssets(t *testing.T) {
 	}{
 		{"/assets/app.js", "text/javascript; charset=utf-8", "new WebSocket("},
 		{"/assets/app.css", "text/css; charset=utf-8", ".app-turn"},
+		{"/assets/favicon.svg", "image/svg+xml", "<svg"},
 		{"/assets/govuk/app.css", "text/css; charset=utf-8", "body{}"},
 		{"/assets/govuk/govuk-frontend.min.js", "text/javascript; charset=utf-8", "export"},
 		{"/assets/govuk/fonts/bold.woff2", "font/woff2", "wOF2"},

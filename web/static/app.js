@@ -15,6 +15,7 @@ const $ = (id) => document.getElementById(id);
 const page = {
   form: $("ask-form"),
   question: $("question"),
+  label: document.querySelector('label[for="question"]'),
   group: $("question-group"),
   send: $("send"),
   stop: $("stop"),
@@ -289,6 +290,8 @@ const FALLBACK_MESSAGES = {
   error: "Sorry, something went wrong. Try asking your question again.",
 };
 
+const PII_REMOVED = "Your question is not shown because it has personal details in it.";
+
 let turnCount = 0;
 
 // Turn is one question and its answer in the conversation list.
@@ -303,9 +306,10 @@ class Turn {
     this.messageID = "";
     this.finished = false;
 
+    this.question = question;
+    this.questionText = el("p", { class: "govuk-body app-turn__question", text: question });
     this.questionItem = el("li", { class: "app-conversation__turn app-turn app-turn--question" },
-      el("h3", { class: "govuk-heading-s app-turn__label", text: "You asked" }),
-      el("p", { class: "govuk-body app-turn__question", text: question }));
+      el("h3", { class: "govuk-heading-s app-turn__label", text: "You asked" }), this.questionText);
     this.heading = el("h3", { class: "govuk-heading-s app-turn__label", id: `answer-${this.n}`, tabindex: "-1", text: "Answer" });
     this.thinking = el("p", { class: "govuk-body app-thinking", text: "Sending your question…" });
     this.body = el("div", { class: "app-answer__body" });
@@ -315,6 +319,7 @@ class Turn {
       this.heading, this.thinking, this.body, this.sourcesBox, this.feedbackBox);
     page.list.append(this.questionItem, this.item);
     page.section.hidden = false;
+    page.label.textContent = "Ask another question";
   }
 
   reset(text) {
@@ -394,6 +399,14 @@ class Turn {
     if (!this.text) this.text = FALLBACK_MESSAGES[status] || FALLBACK_MESSAGES.error;
     const content = renderAnswer(this.text, this.sources);
     if (status === "refused_pii") {
+      // Personal details do not stay in the conversation; they go back in
+      // the question box so that they can be taken out.
+      if (live && !page.question.value) {
+        page.question.value = this.question;
+        page.question.dispatchEvent(new Event("input"));
+      }
+      this.question = PII_REMOVED;
+      this.questionText.textContent = PII_REMOVED;
       this.body.replaceChildren(el("div", { class: "govuk-warning-text app-refusal" },
         el("span", { class: "govuk-warning-text__icon", "aria-hidden": "true", text: "!" }),
         el("div", { class: "govuk-warning-text__text" }, el("span", { class: "govuk-visually-hidden", text: "Warning" }), content)));
@@ -576,7 +589,7 @@ function receive(m) {
     case "done":
       if (!turn) break;
       turn.finish({ status: m.status, answer: m.answer, messageID: m.message_id });
-      storeTurn({ question: pending ? pending.question : "", status: m.status, answer: turn.text,
+      storeTurn({ question: turn.question, status: m.status, answer: turn.text,
         sources: turn.sourceList, messageID: turn.messageID });
       if (pending && pending.turn === turn) pending = null;
       page.stop.hidden = true;
@@ -658,6 +671,7 @@ page.deleteConversation.addEventListener("click", async () => {
   forgetConversation();
   pending = null;
   page.list.replaceChildren();
+  page.label.textContent = "Ask a question";
   page.section.hidden = true;
   showBanner("delete", "Your conversation has been deleted.", { success: true });
   page.banner.setAttribute("tabindex", "-1");
