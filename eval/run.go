@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/govchat/govchat"
@@ -55,7 +54,10 @@ func (r Runner) Run(ctx context.Context, items []Item) []Result {
 		k = 10
 	}
 	results := make([]Result, len(items))
-	var done atomic.Int64
+	var (
+		mu   sync.Mutex // Progress hears counts in order, one call at a time
+		done int
+	)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(conc, len(items)) {
@@ -64,10 +66,12 @@ func (r Runner) Run(ctx context.Context, items []Item) []Result {
 			defer wg.Done()
 			for i := range next {
 				results[i] = r.one(ctx, items[i], k)
-				n := done.Add(1)
+				mu.Lock()
+				done++
 				if r.Progress != nil {
-					r.Progress(int(n), len(items))
+					r.Progress(done, len(items))
 				}
+				mu.Unlock()
 			}
 		}()
 	}
