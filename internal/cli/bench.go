@@ -2,7 +2,18 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
+	"github.com/govchat/govchat/store"
 
 	"github.com/govchat/govchat/internal/bench"
 )
@@ -89,5 +100,178 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	return nil
 }
 
-func benchSearch(ctx context.Context, io IO, args []string) error { return errUsage }
-func benchIngest(ctx context.Context, io IO, args []string) error { return errUsage }
+// benchSchema opens a store on schema, or on a new one dropped by the
+// returned function unless keep is set.
+func benchSchema(ctx context.Context, cfg config.Config, io IO, schema string, keep bool) (*store.Store, func(), error) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil, errors.New("DATABASE_URL is not set; start a dev database with scripts/devdb.sh start")
+	}
+	if schema == "" {
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		schema = "bench_" + hex.EncodeToString(b)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Schema: schema, Logger: newLogger(cfg, io.Err)})
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, func() {
+		if !keep {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			if err := st.ExecForTest(dctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+				fmt.Fprintf(io.Err, "could not drop schema %s: %v\n", schema, err)
+			}
+			cancel()
+		} else {
+			fmt.Fprintf(io.Err, "kept schema %s\n", schema)
+		}
+		st.Close()
+	}, nil
+}
+
+func collectCorpus(ctx context.Context, dir string) ([]ingest.Parsed, error) {
+	return ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
+}
+
+func benchSearch(ctx context.Context, io IO, args []string) error {
+	fs := flags("bench search", io, append(benchSettings, "top-k", "ef-search", "max-per-page", "doc-type-weights")...)
+	chunks := fs.Int("chunks", 100000, "synthetic chunks to fill the schema with (the shared corpus replicated)")
+	from := fs.String("from", "../shared/corpus/govuk", "corpus to replicate")
+	dataset := fs.String("dataset", "../shared/eval/dev.jsonl", "questions to time")
+	rounds := fs.Int("rounds", 3, "times each question is run")
+	schema := fs.String("schema", "", "reuse this schema when it already holds chunks (with --keep, fill it once)")
+	keep := fs.Bool("keep", false, "keep the schema afterwards")
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	st, done, err := benchSchema(ctx, cfg, io, *schema, *keep)
+	if err != nil {
+		return err
+	}
+	defer done()
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if _, n, err := st.ChunkCount(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		items, err := collectCorpus(ctx, *from)
+		if err != nil {
+			return err
+		}
+		docs := bench.Replicate(items, *chunks)
+		t := time.Now()
+		n, err := bench.Fill(ctx, st, emb, docs, 2000, func(n int) {
+			fmt.Fprintf(io.Err, "\rfilled %d chunks (%.0f/s)", n, float64(n)/time.Since(t).Seconds())
+		})
+		fmt.Fprintln(io.Err)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "Filled %d chunks in %.1fs with store.ReplaceDocument (HNSW maintained while inserting).\n\n", n, time.Since(t).Seconds())
+	}
+	items, err := bench.LoadDataset(*dataset)
+	if err != nil {
+		return err
+	}
+	var qs []string
+	for _, it := range items {
+		qs = append(qs, it.Question)
+	}
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		return err
+	}
+	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, []int{40, 100, 200})
+	if err != nil {
+		return err
+	}
+	rep.Print(io.Out)
+	return nil
+}
+
+func benchIngest(ctx context.Context, io IO, args []string) error {
+	fs := flags("bench ingest", io, benchSettings...)
+	from := fs.String("from", "../shared/corpus/govuk", "corpus directory")
+	chunks := fs.Int("chunks", 0, "also ingest the corpus replicated to this many chunks into a fresh schema, and the same rows by raw INSERT")
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	items, err := collectCorpus(ctx, *from)
+	if err != nil {
+		return err
+	}
+	st, done, err := benchSchema(ctx, cfg, io, "", false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	sy := ingest.NewSyncer(st, emb, nil)
+	full, err := bench.TimedSync(ctx, sy, "full ingest of "+*from, items, true)
+	if err != nil {
+		return err
+	}
+	noop, err := bench.TimedSync(ctx, sy, "no-op re-run", items, true)
+	if err != nil {
+		return err
+	}
+	changed, page, n := bench.ChangeOnePage(items)
+	one, err := bench.TimedSync(ctx, sy, fmt.Sprintf("one page changed (%s, last of its %d chunks)", page, n), changed, true)
+	if err != nil {
+		return err
+	}
+	runs := []bench.IngestRun{full, noop, one}
+	if *chunks > 0 {
+		big := bench.Replicate(items, *chunks)
+		st2, done2, err := benchSchema(ctx, cfg, io, "", false)
+		if err != nil {
+			return err
+		}
+		defer done2()
+		scale, err := bench.TimedSync(ctx, ingest.NewSyncer(st2, emb, nil), fmt.Sprintf("corpus replicated to %d chunks", *chunks), big, false)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, scale)
+		t := time.Now()
+		vecs, err := bench.EmbedAll(ctx, emb, big)
+		if err != nil {
+			return err
+		}
+		embedTime := time.Since(t)
+		st3, done3, err := benchSchema(ctx, cfg, io, "", false)
+		if err != nil {
+			return err
+		}
+		defer done3()
+		sp, err := st3.EnsureSpace(ctx, emb.Model(), emb.Dimensions())
+		if err != nil {
+			return err
+		}
+		t = time.Now()
+		if err := bench.RawInsert(ctx, cfg.DatabaseURL, st3.Schema(), sp.ID, big, vecs, 100); err != nil {
+			return err
+		}
+		raw := time.Since(t)
+		bench.PrintIngest(io.Out, runs, full.Elapsed)
+		fmt.Fprintf(io.Out, "\nRaw unnest INSERT of the same %d chunks (vectors precomputed in %.1fs, 100 documents a transaction): %.1fs. "+
+			"Ingest/raw throughput ratio %.2f (raw time / ingest time); without the embedding time %.2f.\n",
+			scale.Chunks, embedTime.Seconds(), raw.Seconds(), raw.Seconds()/scale.Elapsed.Seconds(), raw.Seconds()/(scale.Elapsed-embedTime).Seconds())
+		return nil
+	}
+	bench.PrintIngest(io.Out, runs, full.Elapsed)
+	return nil
+}
