@@ -9,6 +9,16 @@
 //
 // The page has no inline scripts or styles, so it runs under the server's
 // Content-Security-Policy of default-src 'self' with no exceptions.
+//
+// POST /ask changes state (it stores a conversation), so it refuses
+// cross-site requests: net/http.CrossOriginProtection rejects a post whose
+// Sec-Fetch-Site header says it came from another site or, in browsers that
+// do not send that header, whose Origin does not match the Host. Every
+// browser in use sends one of the two on a cross-origin form post, so no
+// token is needed; requests with neither come from something that is not a
+// browser, which a cross-site request forgery cannot use. Options.TrustedOrigins
+// adds origins allowed besides the page's own (the GOVCHAT_ALLOWED_ORIGINS
+// setting is a natural source).
 package web
 
 import (
@@ -137,10 +147,7 @@ func New(opts Options) (http.Handler, error) {
 	}))
 
 	h.mux.HandleFunc("GET /{$}", h.serveIndex)
-	// The form is protected from cross-site posts by the browser's
-	// Sec-Fetch-Site header, or failing that by comparing Origin with Host
-	// (net/http.CrossOriginProtection). Requests with neither header come
-	// from something that is not a browser, which CSRF cannot exploit.
+	// Cross-site posts are refused: see the package comment.
 	h.mux.Handle("POST /ask", cop.Handler(http.HandlerFunc(h.serveAsk)))
 	h.mux.HandleFunc("GET /assets/app.js", h.serveAsset("app.js"))
 	h.mux.HandleFunc("GET /assets/app.css", h.serveAsset("app.css"))

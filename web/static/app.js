@@ -140,7 +140,7 @@ function renderAnswer(text, sources) {
 
 // speech is answer text as it should be read out: no markup or citations.
 function speech(text) {
-  return text.replace(/\*\*/g, "").replace(/\[\d{1,2}\]/g, "").replace(/^\s*([-*•]|\d{1,2}[.)])\s+/gm, "");
+  return text.replace(/\*\*/g, "").replace(/\s*\[\d{1,2}\]/g, "").replace(/^\s*([-*•]|\d{1,2}[.)])\s+/gm, "");
 }
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
