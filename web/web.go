@@ -116,7 +116,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	h := &handler{opts: opts, page: page, assets: map[string]asset{}, mux: http.NewServeMux()}
 	for name, ct := range map[string]string{
-		"app.js":  "text/javascript; charset=utf-8",
+		"app.js":      "text/javascript; charset=utf-8",
 		"app.css":     "text/css; charset=utf-8",
 		"favicon.svg": "image/svg+xml",
 	} {
