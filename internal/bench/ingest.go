@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -37,20 +39,27 @@ func TimedSync(ctx context.Context, sy *ingest.Syncer, name string, items []inge
 	return r, err
 }
 
-// ChangeOnePage returns a copy of items in which the first guide with more
-// than one chunk has one sentence added to its last chunk, and that page's path.
+// ChangeOnePage returns a copy of items in which the first page with more
+// than one chunk and no variants has one sentence added to its last chunk,
+// and that page's path and chunk count.
 func ChangeOnePage(items []ingest.Parsed) ([]ingest.Parsed, string, int) {
 	out := make([]ingest.Parsed, len(items))
 	copy(out, items)
+	count := map[[2]string]int{}
+	for _, it := range items {
+		count[[2]string{it.Doc.BasePath, it.Doc.Locale}]++
+	}
 	for i, it := range out {
 		d := it.Doc
-		if it.Err != nil || it.Remove || len(d.Chunks) < 2 {
+		if it.Err != nil || it.Remove || len(d.Chunks) < 3 || count[[2]string{d.BasePath, d.Locale}] > 1 {
 			continue
 		}
 		cs := append(d.Chunks[:0:0], d.Chunks...)
 		last := &cs[len(cs)-1]
 		last.Text += " This sentence was added by the benchmark."
 		last.EmbedText += " This sentence was added by the benchmark."
+		sum := sha256.Sum256([]byte(last.EmbedText))
+		last.Digest = hex.EncodeToString(sum[:])
 		d.Chunks = cs
 		out[i].Doc = d
 		return out, d.BasePath, len(cs)
