@@ -1,0 +1,53 @@
+package reliability
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/llm/llmtest"
+	"github.com/govchat/govchat/store/storetest"
+)
+
+// TestClientLeavesMidStream: when the citizen goes away during an answer
+// (the delta callback fails, or the request context ends), the request to
+// the model is cancelled and every goroutine the answer started ends.
+func TestClientLeavesMidStream(t *testing.T) {
+	st := storetest.New(t)
+	ret := index(t, st, writePages(t, guidance))
+	chunks := make([]string, 40)
+	for i := range chunks {
+		chunks[i] = "You can renew your passport online [1]. "
+	}
+	for _, how := range []string{"delta fails", "context cancelled"} {
+		t.Run(how, func(t *testing.T) {
+			srv, client := fakeLLM(t, 30*time.Second)
+			srv.QueueChat(llmtest.Reply{Chunks: chunks, Delay: 100 * time.Millisecond})
+			p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 30 * time.Second}, nil)
+			before := goleak.IgnoreCurrent()
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ev := chat.Events{Delta: func(string) error {
+				if how == "delta fails" {
+					return errors.New("client went away")
+				}
+				cancel()
+				return nil
+			}}
+			out, _ := askGuarded(t, ctx, p, chat.Request{Question: "How do I renew my passport online?"}, ev)
+			if path := srv.WaitCancelled(hangGuard); path == "" {
+				t.Fatalf("the model request was not cancelled (status %q)", out.Status)
+			}
+			if out.Status == chat.StatusOK {
+				t.Errorf("status %q; want the turn not to count as answered", out.Status)
+			}
+			client.Close()
+			goleak.VerifyNone(t, before)
+		})
+	}
+}

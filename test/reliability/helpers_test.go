@@ -1,0 +1,145 @@
+package reliability
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/embed"
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/llm"
+	"github.com/govchat/govchat/llm/llmtest"
+	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/store"
+)
+
+// hangGuard bounds every wait in these tests: far above how long anything
+// should take, there only so a regression fails instead of hanging CI.
+const hangGuard = 60 * time.Second
+
+// repoRoot finds the module root from the test's working directory.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/govchat/govchat\n") {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod of github.com/govchat/govchat) not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// guidance is a small site of Markdown pages, enough for retrieval to find
+// answers with the lexical embedder.
+var guidance = map[string]string{
+	"renew-passport.md": `---
+title: Renew your passport
+url: /renew-adult-passport
+---
+# Renew your passport
+
+## How to renew
+
+You can renew your adult passport online. It costs £88.50 to renew online. You will need a digital photo.
+
+## Time left on your passport
+
+Time left on your current passport is added to your new passport, up to a maximum of 9 months.
+`,
+	"stolen-cattle.md": `---
+title: Report lost or stolen cattle
+url: /guidance/report-lost-or-stolen-cattle
+---
+# Report lost or stolen cattle
+
+## Theft
+
+Report stolen cattle to the police and get an incident number. Send the cattle passports to BCMS within 7 days.
+`,
+	"register-birth.md": `---
+title: Register a birth
+url: /register-birth
+---
+# Register a birth
+
+## When to register
+
+You must register the birth of a baby within 42 days at the local register office.
+`,
+}
+
+// writePages writes pages (name to Markdown) into a new directory.
+func writePages(t testing.TB, pages map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range pages {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// index ingests dir into st with the lexical embedder and returns a retriever.
+func index(t testing.TB, st *store.Store, dir string) *retrieval.Searcher {
+	t.Helper()
+	emb, err := embed.NewLexical(embed.DefaultLexicalDims + 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	return retrieval.New(st, emb, retrieval.Options{})
+}
+
+// fakeLLM starts the fake OpenAI server and a client for it whose every
+// timeout is timeout, without retries.
+func fakeLLM(t testing.TB, timeout time.Duration) (*llmtest.Server, *llm.Client) {
+	t.Helper()
+	srv := llmtest.NewServer(t)
+	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
+		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
+	t.Cleanup(c.Close)
+	return srv, c
+}
+
+// askGuarded runs p.Ask and fails the test if it has not returned within
+// hangGuard: the point of most tests here is that nothing hangs.
+func askGuarded(t testing.TB, ctx context.Context, p *chat.Pipeline, req chat.Request, ev chat.Events) (chat.Outcome, error) {
+	t.Helper()
+	type result struct {
+		out chat.Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := p.Ask(ctx, req, ev)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(hangGuard):
+		t.Fatalf("Ask(%q) did not return within %s", req.Question, hangGuard)
+		return chat.Outcome{}, nil
+	}
+}
