@@ -1,0 +1,436 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/store"
+)
+
+// errClientGone ends a turn whose client has gone or was dropped.
+var errClientGone = errors.New("server: the client has gone")
+
+// conn is one websocket. As in gorilla's chat example, exactly one goroutine
+// reads (readLoop, on the handler's goroutine) and one writes (writeLoop);
+// everything else queues messages on send. A client that lets send fill up
+// is too slow and is dropped.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	ip     string
+	reqID  string
+	send   chan []byte
+	cancel context.CancelFunc // ends everything on this connection
+
+	quit      chan struct{} // closed once: the writer flushes, sends closeCode and ends
+	quitOnce  sync.Once
+	closeCode int
+	closeText string
+	readDone  chan struct{}
+	writeDone chan struct{}
+
+	mu       sync.Mutex
+	active   *activeAsk // the question being answered, or nil
+	draining bool       // close when the active question is done
+	askWG    sync.WaitGroup
+	asks     int
+}
+
+type activeAsk struct {
+	ref       string // the client's id
+	messageID string // set once accepted
+	cancel    context.CancelFunc
+	finishing bool // answered; done is being queued
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		http.Error(w, "The service is restarting. Try again in a moment.", http.StatusServiceUnavailable)
+		return
+	}
+	if len(s.conns)+s.reserved >= s.cfg.MaxConnections {
+		s.mu.Unlock()
+		s.metrics.add(func(m *metrics) { m.connsRejected["max_connections"]++ })
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "The service is busy. Try again in a moment.", http.StatusServiceUnavailable)
+		return
+	}
+	s.reserved++
+	// Added while not draining, so never concurrently with Shutdown's Wait.
+	s.connWG.Add(1)
+	s.mu.Unlock()
+
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	s.mu.Lock()
+	s.reserved--
+	if err != nil {
+		s.mu.Unlock()
+		s.connWG.Done()
+		// Upgrade has answered the client (403 for a refused origin).
+		s.log.Info("websocket upgrade refused", "request_id", requestID(r.Context()), "error", err)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c := &conn{s: s, ws: ws, ip: clientIP(r, s.cfg.TrustProxy), reqID: requestID(r.Context()),
+		send: make(chan []byte, s.cfg.SendBuffer), cancel: cancel, quit: make(chan struct{}),
+		readDone: make(chan struct{}), writeDone: make(chan struct{})}
+	// Shutdown may have begun during the handshake.
+	drainNow := s.draining
+	c.draining = drainNow
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	s.metrics.add(func(m *metrics) { m.connsOpen++ })
+	start := time.Now()
+
+	defer func() {
+		cancel()
+		c.askWG.Wait()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.metrics.add(func(m *metrics) { m.connsOpen-- })
+		s.log.Info("websocket closed", "request_id", c.reqID, "asks", c.asks, "ms", time.Since(start).Milliseconds())
+		s.connWG.Done()
+	}()
+
+	go c.writeLoop()
+	c.enqueue(helloMessage(s.asker.Composer(), s.cfg.MaxQuestionChars))
+	if drainNow {
+		c.close(websocket.CloseGoingAway, "server restarting")
+	}
+	c.readLoop(ctx)
+	close(c.readDone)
+	cancel()
+	c.close(websocket.CloseNormalClosure, "")
+	<-c.writeDone
+	_ = ws.Close()
+}
+
+func (c *conn) readLoop(ctx context.Context) {
+	cfg := c.s.cfg
+	c.ws.SetReadLimit(int64(cfg.MaxMessageBytes))
+	_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait)) })
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has already sent close 1009 (message too big).
+				// Read and discard the rest of the frame until the client
+				// closes, so closing our end does not reset the connection
+				// and lose that close frame.
+				c.s.metrics.add(func(m *metrics) { m.rejected["too_large_frame"]++ })
+				nc := c.ws.NetConn()
+				_ = nc.SetReadDeadline(time.Now().Add(cfg.WriteWait))
+				_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4<<20))
+				c.abort()
+			}
+			return
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+		if kind != websocket.TextMessage {
+			c.reject("", CodeInvalidMessage, notAnswerMessage+" Send JSON in text frames.")
+			continue
+		}
+		m, err := DecodeClientMessage(data, cfg.MaxQuestionChars)
+		if err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				c.reject(de.ID, de.Code, decodeErrorText(de))
+				continue
+			}
+			c.reject("", CodeInternal, chat.MsgError)
+			continue
+		}
+		switch m.Type {
+		case "ask":
+			c.ask(ctx, m)
+		case "cancel":
+			c.cancelAsk(m.MessageID)
+		case "feedback":
+			c.feedback(ctx, m)
+		}
+	}
+}
+
+// writeLoop is the only writer. It ends when quit is closed (after
+// flushing what is queued and sending a close frame) or a write fails.
+func (c *conn) writeLoop() {
+	defer close(c.writeDone)
+	cfg := c.s.cfg
+	ping := time.NewTicker(cfg.PingInterval)
+	defer ping.Stop()
+	write := func(b []byte) bool {
+		_ = c.ws.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
+		return c.ws.WriteMessage(websocket.TextMessage, b) == nil
+	}
+	for {
+		select {
+		case b := <-c.send:
+			if !write(b) {
+				c.abort()
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteWait)); err != nil {
+				c.abort()
+				return
+			}
+		case <-c.quit:
+			for {
+				select {
+				case b := <-c.send:
+					if !write(b) {
+						c.abort()
+						return
+					}
+					continue
+				default:
+				}
+				break
+			}
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText),
+				time.Now().Add(cfg.WriteWait))
+			// Wait for the client's close reply (the reader ends on it)
+			// before closing the socket, so our last messages are not lost
+			// to a reset.
+			select {
+			case <-c.readDone:
+			case <-time.After(cfg.WriteWait):
+				_ = c.ws.Close()
+			}
+			return
+		}
+	}
+}
+
+// enqueue queues a message for the writer. A full queue means the client
+// reads too slowly: it is dropped, and enqueue reports false.
+func (c *conn) enqueue(m ServerMessage) bool {
+	b, err := json.Marshal(m)
+	if err != nil {
+		c.s.log.Error("server: could not encode a message", "type", m.Type, "error", err)
+		return false
+	}
+	select {
+	case <-c.quit:
+		return false
+	default:
+	}
+	select {
+	case c.send <- b:
+		return true
+	default:
+		c.s.metrics.add(func(m *metrics) { m.slowDropped++ })
+		c.s.log.Warn("dropping a slow websocket client", "request_id", c.reqID)
+		c.abort()
+		return false
+	}
+}
+
+// close asks the writer to flush, send a close frame and end.
+func (c *conn) close(code int, text string) {
+	c.quitOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.quit)
+	})
+}
+
+// abort closes the socket at once; the reader and writer then fail and end.
+func (c *conn) abort() {
+	c.close(websocket.CloseGoingAway, "")
+	c.cancel()
+	_ = c.ws.Close()
+}
+
+// drain is called at shutdown: an idle connection is closed now with 1001,
+// a busy one when its answer is done.
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.draining = true
+	busy := c.active != nil
+	c.mu.Unlock()
+	if !busy {
+		c.close(websocket.CloseGoingAway, "server restarting")
+	}
+}
+
+func (c *conn) reject(ref, code, msg string) {
+	c.s.metrics.add(func(m *metrics) { m.rejected[code]++ })
+	c.enqueue(errorMessage(ref, code, msg))
+}
+
+// ask checks the limits and starts answering m on its own goroutine, so the
+// reader keeps reading (a cancel must get through).
+func (c *conn) ask(ctx context.Context, m ClientMessage) {
+	s := c.s
+	c.mu.Lock()
+	if c.active != nil && !c.active.finishing {
+		c.mu.Unlock()
+		c.reject(m.ID, CodeBusy, chat.MsgBusy)
+		return
+	}
+	if c.draining {
+		c.mu.Unlock()
+		c.reject(m.ID, CodeUnavailable, "The service is restarting. Ask your question again in a moment.")
+		return
+	}
+	c.mu.Unlock()
+	if ks := s.kill.get(ctx); ks.Web {
+		msg := ks.Message
+		if msg == "" {
+			msg = chat.MsgKillSwitch
+		}
+		c.reject(m.ID, CodeServiceOff, msg)
+		return
+	}
+	now := time.Now()
+	if !s.perIP.allow(c.ip, now) {
+		s.metrics.add(func(m *metrics) { m.rateLimited["ip"]++ })
+		c.reject(m.ID, CodeRateLimited, chat.MsgRateLimited)
+		return
+	}
+	if m.ConversationID != "" && !s.perConv.allow(m.ConversationID, now) {
+		s.metrics.add(func(m *metrics) { m.rateLimited["conversation"]++ })
+		c.reject(m.ID, CodeRateLimited, chat.MsgRateLimited)
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, s.cfg.AskTimeout)
+	a := &activeAsk{ref: m.ID, cancel: cancel}
+	c.mu.Lock()
+	c.active = a
+	c.asks++
+	c.mu.Unlock()
+	c.askWG.Add(1)
+	go func() {
+		defer c.askWG.Done()
+		defer cancel()
+		c.answer(actx, a, m)
+	}()
+}
+
+// answer runs one question through the Asker and streams its events.
+func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
+	s := c.s
+	start := time.Now()
+	var first time.Duration
+	msgID := func() string {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return a.messageID
+	}
+	ev := chat.Events{
+		Accepted: func(conversationID, messageID string) {
+			c.mu.Lock()
+			a.messageID = messageID
+			c.mu.Unlock()
+			if m.ConversationID == "" {
+				// Count the first question of a new conversation too.
+				s.perConv.allow(conversationID, time.Now())
+			}
+			c.enqueue(ServerMessage{Type: "accepted", ID: m.ID, ConversationID: conversationID, MessageID: messageID})
+		},
+		Progress: func(stage string) {
+			c.enqueue(ServerMessage{Type: "progress", MessageID: msgID(), Stage: stage})
+		},
+		Delta: func(text string) error {
+			if first == 0 {
+				first = time.Since(start)
+			}
+			if ctx.Err() != nil || !c.enqueue(ServerMessage{Type: "delta", MessageID: msgID(), Text: text}) {
+				return errClientGone
+			}
+			return nil
+		},
+		Sources: func(src []chat.Source) {
+			c.enqueue(ServerMessage{Type: "sources", MessageID: msgID(), Sources: src})
+		},
+	}
+	out, err := c.callAsker(ctx, m, ev)
+	status := string(out.Status)
+	if status == "" || err != nil {
+		status = string(chat.StatusError)
+	}
+	total := time.Since(start)
+	s.metrics.asked(status, total, first)
+	s.log.Info("ask", "request_id", c.reqID, "conversation", out.ConversationID, "message", out.MessageID,
+		"status", status, "composer", out.Composer, "ms", total.Milliseconds())
+
+	// The client may ask again as soon as it reads done, so the connection
+	// stops being busy first; it stays registered as active until done is
+	// queued so that a shutdown does not close the socket before it.
+	c.mu.Lock()
+	a.finishing = true
+	c.mu.Unlock()
+	switch {
+	case errors.Is(err, errAskerPanic):
+		c.reject(m.ID, CodeInternal, chat.MsgError)
+	case err != nil:
+		s.log.Error("answer failed", "request_id", c.reqID, "message", out.MessageID, "error", err)
+		c.reject(m.ID, CodeUnavailable, chat.MsgError)
+	default:
+		c.enqueue(ServerMessage{Type: "done", ConversationID: out.ConversationID, MessageID: out.MessageID,
+			Status: status, Composer: out.Composer, Answer: out.Answer})
+	}
+	c.mu.Lock()
+	if c.active == a {
+		c.active = nil
+	}
+	closeNow := c.draining && c.active == nil
+	c.mu.Unlock()
+	if closeNow {
+		c.close(websocket.CloseGoingAway, "server restarting")
+	}
+}
+
+var errAskerPanic = errors.New("server: the asker panicked")
+
+// callAsker calls the Asker, turning a panic into an error so that one bad
+// question cannot take the server down.
+func (c *conn) callAsker(ctx context.Context, m ClientMessage, ev chat.Events) (out chat.Outcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.s.log.Error("server: the asker panicked", "request_id", c.reqID, "panic", fmt.Sprint(p))
+			err = errAskerPanic
+		}
+	}()
+	return c.s.asker.Ask(ctx, chat.Request{ConversationID: m.ConversationID, Question: m.Question}, ev)
+}
+
+// cancelAsk cancels the active question when messageID is "" or its id.
+func (c *conn) cancelAsk(messageID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.active == nil || c.active.finishing {
+		return
+	}
+	if messageID == "" || messageID == c.active.messageID {
+		c.active.cancel()
+	}
+}
+
+func (c *conn) feedback(ctx context.Context, m ClientMessage) {
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := c.s.saveFeedback(fctx, m.MessageID, m.Useful, m.Comment)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c.reject("", CodeInvalidMessage, "We could not find that answer, so your feedback was not saved.")
+	case err != nil:
+		c.s.log.Error("could not store feedback", "request_id", c.reqID, "error", err)
+		c.reject("", CodeUnavailable, "Sorry, your feedback could not be saved. Try again later.")
+	default:
+		c.enqueue(ServerMessage{Type: "feedback_saved", MessageID: m.MessageID})
+	}
+}
