@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/server"
+	"github.com/govchat/govchat/store"
+	"github.com/govchat/govchat/web"
+)
+
+// Secrets (OPENAI_API_KEY, GOVCHAT_ADMIN_TOKEN) are read from the
+// environment only: a flag would show them in the process list.
+var serveSettings = []string{"database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+	"openai-base-url", "openai-api-type", "azure-api-version", "embedding-model", "embedding-dimensions",
+	"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
+	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score",
+	"chunk-max-tokens", "allow-schemas",
+	"addr", "allowed-origins", "max-question-chars", "max-message-bytes", "max-connections",
+	"rate-per-ip", "rate-per-conversation", "retention", "shutdown-timeout", "web-dir", "forbidden-terms", "trust-proxy"}
+
+func runServe(ctx context.Context, io IO, args []string) error {
+	fs := flags("serve", io, serveSettings...)
+	cfg, err := parse(fs, io, args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, io.Err)
+	st, err := openStore(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	defer release()
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		return err
+	}
+	searcher := retrieval.New(st, emb, opts)
+	var model chat.LLM
+	if cfg.UseLLM() {
+		c := llmClient(cfg)
+		defer c.Close()
+		model = c
+	}
+	pipe := chat.NewPipeline(searcher, st, model, chat.Config{MaxQuestionChars: cfg.MaxQuestionChars, Retention: cfg.Retention,
+		HistoryTurns: 5, ForbiddenTerms: cfg.ForbiddenTerms, LLMTimeout: cfg.LLMTimeout, LLMChecks: cfg.LLMChecks}, log)
+
+	page, err := web.New(web.Options{Dir: cfg.WebDir, Asker: pipe, Composer: pipe.Composer(), MaxQuestionChars: cfg.MaxQuestionChars,
+		TrustedOrigins: cfg.AllowedOrigins, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	syncer := ingest.NewSyncer(st, emb, log)
+	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
+	if len(cfg.AllowSchemas) > 0 {
+		popts.Schemas = cfg.AllowSchemas
+	}
+	reindex := func(ctx context.Context, path string) (string, error) {
+		api := source.ContentAPI{BaseURL: source.DefaultBaseURL, Paths: []string{path},
+			UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
+		items, err := ingest.Collect(ctx, api, popts)
+		if err != nil {
+			return "", err
+		}
+		stats, err := syncer.Sync(ctx, items, ingest.SyncOptions{})
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(stats)
+		return string(b), err
+	}
+	indexReady := func(ctx context.Context) error {
+		_, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
+		return err
+	}
+
+	srv := server.New(server.Config{
+		MaxQuestionChars: cfg.MaxQuestionChars, MaxMessageBytes: cfg.MaxMessageBytes, MaxConnections: cfg.MaxConnections,
+		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
+		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout, Page: page,
+	}, pipe, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(io.Err, "govchat listening on http://%s\n", ln.Addr())
+	if cfg.AdminToken == "" {
+		log.Info("admin endpoints are off: GOVCHAT_ADMIN_TOKEN is not set")
+	}
+
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		purgeLoop(purgeCtx, st, log, time.Hour)
+	}()
+	err = srv.Run(ctx, ln)
+	stopPurge()
+	<-purged
+	return err
+}
+
+// purgeLoop deletes conversations past their retention now and every interval.
+func purgeLoop(ctx context.Context, st *store.Store, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := st.PurgeExpired(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("could not purge expired conversations", "error", err)
+		case n > 0:
+			log.Info("purged expired conversations", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+type askSourceJSON struct {
+	Index   int    `json:"index"`
+	Title   string `json:"title"`
+	Heading string `json:"heading"`
+	URL     string `json:"url"`
+}
+
+type askJSON struct {
+	Status         string          `json:"status"`
+	Answer         string          `json:"answer"`
+	Sources        []askSourceJSON `json:"sources"`
+	ConversationID string          `json:"conversation_id"`
+	MessageID      string          `json:"message_id"`
+	Composer       string          `json:"composer"`
+}
+
+func runAsk(ctx context.Context, io IO, args []string) error {
+	fs := flags("ask", io)
+	url := fs.String("url", "ws://127.0.0.1:8080/ws", "websocket URL of a govchat server")
+	conv := fs.String("conversation", "", "continue this conversation (the id printed after an answer)")
+	asJSON := fs.Bool("json", false, "print only one JSON object with the answer as the last line")
+	// Let the question come before or after the flags.
+	var words []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		words = append(words, args[0])
+		args = args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	words = append(words, fs.Args()...)
+	q := strings.TrimSpace(strings.Join(words, " "))
+	if q == "" {
+		fmt.Fprintln(io.Err, `usage: govchat ask "question" [--url ws://127.0.0.1:8080/ws] [--conversation ID] [--json]`)
+		return errUsage
+	}
+	c, err := server.Dial(ctx, *url, nil)
+	if err != nil {
+		return exitError{code: 1, msg: fmt.Sprintf("govchat ask: could not connect: %v", err)}
+	}
+	defer c.Close()
+	var onDelta func(string)
+	if !*asJSON {
+		onDelta = func(s string) { fmt.Fprint(io.Out, s) }
+	}
+	a, err := c.Ask(ctx, q, *conv, onDelta)
+	if err != nil {
+		var se *server.ServerError
+		if errors.As(err, &se) {
+			return exitError{code: 1, msg: fmt.Sprintf("govchat ask: %s (%s)", se.Message, se.Code)}
+		}
+		return exitError{code: 1, msg: fmt.Sprintf("govchat ask: %v", err)}
+	}
+	if *asJSON {
+		out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
+			MessageID: a.MessageID, Composer: a.Composer}
+		for _, s := range a.Sources {
+			out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(io.Out, string(b))
+		return nil
+	}
+	fmt.Fprintln(io.Out)
+	if len(a.Sources) > 0 {
+		fmt.Fprintln(io.Out, "\nSources:")
+		for i, s := range a.Sources {
+			label := s.Title
+			if s.Heading != "" {
+				label += ": " + s.Heading
+			}
+			n := s.Index
+			if n == 0 {
+				n = i + 1
+			}
+			fmt.Fprintf(io.Out, "%d. %s — %s\n", n, label, govukURL(s.URL))
+		}
+	}
+	fmt.Fprintf(io.Err, "\n(status %s, composer %s; continue with --conversation %s)\n", a.Status, a.Composer, a.ConversationID)
+	return nil
+}
+
+// govukURL makes a source path a link a terminal can open.
+func govukURL(path string) string {
+	if strings.HasPrefix(path, "/") {
+		return "https://www.gov.uk" + path
+	}
+	return path
+}
+
+// The pipeline and the store are what the server expects.
+var (
+	_ server.Asker = (*chat.Pipeline)(nil)
+	_ server.Store = (*store.Store)(nil)
+)
