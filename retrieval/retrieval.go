@@ -42,7 +42,7 @@ type Options struct {
 	VectorK      int     // vector ranker depth; 40
 	TextK        int     // full-text ranker depth; 40
 	RRFK         int     // k in 1/(k+rank); 20
-	EfSearch     int     // hnsw.ef_search; 100
+	EfSearch     int     // hnsw.ef_search; 200
 	MaxPerPage   int     // passages from one page (path without #fragment); 2
 	VectorWeight float64 // weight of the vector ranker in the fusion; 1
 	TextWeight   float64 // weight of the full-text ranker; 1
@@ -116,7 +116,7 @@ func (o Options) withDefaults() Options {
 	def(&o.VectorK, 40)
 	def(&o.TextK, 40)
 	def(&o.RRFK, 20)
-	def(&o.EfSearch, 100)
+	def(&o.EfSearch, 200)
 	def(&o.MaxPerPage, 2)
 	if o.VectorWeight == 0 {
 		o.VectorWeight = 1
@@ -274,6 +274,9 @@ func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govch
 // into the better-ranked one, so the composer sees one continuous passage.
 func mergeAdjacent(ps []govchat.Passage) []govchat.Passage {
 	out := make([]govchat.Passage, 0, len(ps))
+	// first and last chunk index covered by each merged passage
+	type span struct{ first, last int }
+	spans := make([]span, 0, len(ps))
 	for _, p := range ps {
 		merged := false
 		for i := range out {
@@ -282,12 +285,14 @@ func mergeAdjacent(ps []govchat.Passage) []govchat.Passage {
 				continue
 			}
 			switch p.ChunkIndex {
-			case q.ChunkIndex + 1:
+			case spans[i].last + 1:
 				q.Text = q.Text + "\n\n" + p.Text
+				spans[i].last = p.ChunkIndex
 				merged = true
-			case q.ChunkIndex - 1:
+			case spans[i].first - 1:
 				q.Text = p.Text + "\n\n" + q.Text
 				q.URL, q.HeadingPath, q.ChunkIndex = p.URL, p.HeadingPath, p.ChunkIndex
+				spans[i].first = p.ChunkIndex
 				merged = true
 			}
 			if merged {
@@ -296,6 +301,7 @@ func mergeAdjacent(ps []govchat.Passage) []govchat.Passage {
 		}
 		if !merged {
 			out = append(out, p)
+			spans = append(spans, span{p.ChunkIndex, p.ChunkIndex})
 		}
 	}
 	return out

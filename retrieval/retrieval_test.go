@@ -165,3 +165,15 @@ func TestFloorPasses(t *testing.T) {
 		t.Error("the zero Floor declined; want it to pass everything")
 	}
 }
+
+// A passage merged in front must not stop a later one merging behind.
+func TestMergeAdjacentBothSides(t *testing.T) {
+	got := mergeAdjacent([]govchat.Passage{
+		passage(1, 3, "/p#c", "three"),
+		passage(1, 2, "/p#b", "two"),
+		passage(1, 4, "/p#d", "four"),
+	})
+	if len(got) != 1 || got[0].Text != "two\n\nthree\n\nfour" || got[0].URL != "/p#b" {
+		t.Errorf("mergeAdjacent = %+v; want one passage two, three, four at /p#b", got)
+	}
+}

@@ -249,3 +249,12 @@ func (s *Store) ExecForTest(ctx context.Context, sql string) error {
 	_, err := s.pool.Exec(ctx, sql)
 	return err
 }
+
+// DropSchema removes the store's whole schema and everything in it; for
+// throw-away benchmark and test schemas.
+func (s *Store) DropSchema(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{s.schema}.Sanitize()+` CASCADE`); err != nil {
+		return fmt.Errorf("store: drop schema %s: %w", s.schema, err)
+	}
+	return nil
+}

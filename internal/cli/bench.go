@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
@@ -122,7 +121,7 @@ func benchSchema(ctx context.Context, cfg config.Config, io IO, schema string, k
 	return st, func() {
 		if !keep {
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			if err := st.ExecForTest(dctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+			if err := st.DropSchema(dctx); err != nil {
 				fmt.Fprintf(io.Err, "could not drop schema %s: %v\n", schema, err)
 			}
 			cancel()

@@ -157,7 +157,7 @@ func Settings() []Setting {
 		{"GOVCHAT_ALLOW_SCHEMAS", "allow-schemas", "", "Comma-separated GOV.UK schemas to index; empty means the built-in list (docs/ingest-schemas.md).", list(func(c *Config) *[]string { return &c.AllowSchemas })},
 
 		{"GOVCHAT_TOP_K", "top-k", "6", "Passages given to the composer.", integer(func(c *Config) *int { return &c.TopK })},
-		{"GOVCHAT_EF_SEARCH", "ef-search", "100", "hnsw.ef_search for each query.", integer(func(c *Config) *int { return &c.EfSearch })},
+		{"GOVCHAT_EF_SEARCH", "ef-search", "200", "hnsw.ef_search for each query.", integer(func(c *Config) *int { return &c.EfSearch })},
 		{"GOVCHAT_MAX_PER_PAGE", "max-per-page", "2", "Most passages from one page.", integer(func(c *Config) *int { return &c.MaxPerPage })},
 		{"GOVCHAT_DOC_TYPE_WEIGHTS", "doc-type-weights", "", "Overrides of document-type weights, e.g. `guide=2,news_story=0.5`.", str(func(c *Config) *string { return &c.DocTypeWeights })},
 		{"GOVCHAT_MIN_VECTOR_SCORE", "min-vector-score", "-1", "\"No content\" floor: best cosine similarity needed when full-text is weak; -1 uses the calibrated default for the embedder.", float(func(c *Config) *float64 { return &c.MinVectorScore })},
