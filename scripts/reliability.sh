@@ -32,7 +32,7 @@ cleanup() {
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
 		kill -TERM "$server_pid"
 		for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid"
+		kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" || true
 	fi
 	scripts/devdb.sh stop
 }
