@@ -45,6 +45,8 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %d bytes, limit %d", ErrTooLarge, name, len(data), opts.maxBytes())
 	}
 	data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	// The name becomes the page path and title when the page has none.
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	var doc govchat.Document
 	var blocks []block
 	var err error

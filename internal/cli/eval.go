@@ -17,7 +17,6 @@ import (
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/version"
-	"github.com/govchat/govchat/retrieval"
 )
 
 // thresholds collects repeated --min NAME=VALUE flags.
@@ -72,31 +71,15 @@ func runEval(ctx context.Context, io IO, args []string) error {
 	}
 
 	log := newLogger(cfg, io.Err)
-	st, err := openStore(ctx, cfg, log, false)
+	stk, err := openStack(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
-	opts, err := searchOptions(cfg)
-	if err != nil {
-		return err
-	}
-	searcher := retrieval.New(st, emb, opts)
-	var model chat.LLM
-	if cfg.UseLLM() {
-		c := llmClient(cfg)
-		defer c.Close()
-		model = c
-	}
+	defer stk.Close()
+	emb, searcher, model := stk.emb, stk.searcher, stk.llm
 	// The pipeline's own logs are quiet: they would interleave with the
 	// progress bar, and eval reports every outcome anyway.
-	pipe := chat.NewPipeline(searcher, nil, model, chat.Config{MaxQuestionChars: cfg.MaxQuestionChars,
-		HistoryTurns: 5, ForbiddenTerms: cfg.ForbiddenTerms, LLMTimeout: cfg.LLMTimeout, LLMChecks: cfg.LLMChecks}, nil)
+	pipe := chat.NewPipeline(searcher, nil, model, pipelineConfig(cfg), nil)
 
 	runner := eval.Runner{Asker: pipe, Searcher: searcher, K: *k, Concurrency: *conc}
 	if evalTerminal(io.Err) {

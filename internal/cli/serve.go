@@ -15,7 +15,6 @@ import (
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/version"
-	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/server"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/web"
@@ -38,29 +37,13 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, io.Err)
-	st, err := openStore(ctx, cfg, log, true)
+	stk, err := openStack(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
-	opts, err := searchOptions(cfg)
-	if err != nil {
-		return err
-	}
-	searcher := retrieval.New(st, emb, opts)
-	var model chat.LLM
-	if cfg.UseLLM() {
-		c := llmClient(cfg)
-		defer c.Close()
-		model = c
-	}
-	pipe := chat.NewPipeline(searcher, st, model, chat.Config{MaxQuestionChars: cfg.MaxQuestionChars, Retention: cfg.Retention,
-		HistoryTurns: 5, ForbiddenTerms: cfg.ForbiddenTerms, LLMTimeout: cfg.LLMTimeout, LLMChecks: cfg.LLMChecks}, log)
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
+	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, pipelineConfig(cfg), log)
 
 	page, err := web.New(web.Options{Dir: cfg.WebDir, Asker: pipe, Composer: pipe.Composer(), MaxQuestionChars: cfg.MaxQuestionChars,
 		TrustedOrigins: cfg.AllowedOrigins, Logger: log})

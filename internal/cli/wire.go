@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 
 	"golang.org/x/time/rate"
 
+	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/retrieval"
+	"github.com/govchat/govchat/store"
 )
 
 // embedder is the interface both ingest and retrieval declare.
@@ -63,3 +67,57 @@ func searchOptions(cfg config.Config) (retrieval.Options, error) {
 }
 
 func toLimit(perSecond float64) rate.Limit { return rate.Limit(perSecond) }
+
+// stack is what serve, eval and the benchmarks share: the store, the
+// embedder, the retriever and, when configured, the LLM.
+type stack struct {
+	store    *store.Store
+	emb      embedder
+	searcher *retrieval.Searcher
+	llm      chat.LLM // nil: answers are composed offline
+	closers  []func()
+}
+
+// openStack opens the store (migrating it when migrate is set), the embedder,
+// the retriever and the LLM client. Close releases them in reverse order.
+func openStack(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*stack, error) {
+	s := &stack{}
+	st, err := openStore(ctx, cfg, log, migrate)
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	s.closers = append(s.closers, st.Close)
+	emb, release, err := newEmbedder(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.emb = emb
+	s.closers = append(s.closers, release)
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.searcher = retrieval.New(st, emb, opts)
+	if cfg.UseLLM() {
+		c := llmClient(cfg)
+		s.llm = c
+		s.closers = append(s.closers, c.Close)
+	}
+	return s, nil
+}
+
+// Close releases everything openStack opened.
+func (s *stack) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// pipelineConfig maps configuration onto the chat pipeline's.
+func pipelineConfig(cfg config.Config) chat.Config {
+	return chat.Config{MaxQuestionChars: cfg.MaxQuestionChars, Retention: cfg.Retention, HistoryTurns: 5,
+		ForbiddenTerms: cfg.ForbiddenTerms, LLMTimeout: cfg.LLMTimeout, LLMChecks: cfg.LLMChecks}
+}
