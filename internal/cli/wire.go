@@ -23,7 +23,7 @@ func llmClient(cfg config.Config) *llm.Client {
 	return llm.NewClient(llm.Config{
 		BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, APIType: cfg.OpenAIAPIType, AzureAPIVersion: cfg.AzureAPIVersion,
 		EmbeddingModel: cfg.EmbeddingModel, EmbeddingDimensions: cfg.EmbeddingDimensions, ChatModel: cfg.ChatModel,
-		Timeout: cfg.LLMTimeout, FirstTokenTimeout: cfg.LLMFirstTokenTimout,
+		Timeout: cfg.LLMTimeout, FirstTokenTimeout: cfg.LLMFirstTokenTimeout,
 		UserAgent: "govchat/" + version.Version,
 	})
 }

@@ -33,7 +33,7 @@ type Config struct {
 	Composer            string // auto, offline or llm
 	ChatModel           string
 	LLMTimeout          time.Duration
-	LLMFirstTokenTimout time.Duration
+	LLMFirstTokenTimeout time.Duration
 	LLMChecks           bool // jailbreak classifier and question rewriting by the LLM
 
 	ChunkMaxTokens int
@@ -150,7 +150,7 @@ func Settings() []Setting {
 		{"GOVCHAT_COMPOSER", "composer", "auto", "offline (extractive, no LLM), llm, or auto (llm when OPENAI_API_KEY or OPENAI_BASE_URL is set).", str(func(c *Config) *string { return &c.Composer })},
 		{"GOVCHAT_CHAT_MODEL", "chat-model", "gpt-4o-mini", "Chat model for answers and checks when the composer is llm.", str(func(c *Config) *string { return &c.ChatModel })},
 		{"GOVCHAT_LLM_TIMEOUT", "llm-timeout", "30s", "Longest an answer from the LLM may take before the fallback answer.", duration(func(c *Config) *time.Duration { return &c.LLMTimeout })},
-		{"GOVCHAT_LLM_FIRST_TOKEN_TIMEOUT", "llm-first-token-timeout", "10s", "Longest wait for the LLM's first token.", duration(func(c *Config) *time.Duration { return &c.LLMFirstTokenTimout })},
+		{"GOVCHAT_LLM_FIRST_TOKEN_TIMEOUT", "llm-first-token-timeout", "10s", "Longest wait for the LLM's first token.", duration(func(c *Config) *time.Duration { return &c.LLMFirstTokenTimeout })},
 		{"GOVCHAT_LLM_CHECKS", "llm-checks", "true", "With an LLM configured, also use it to check for jailbreaks and to rewrite follow-up questions.", boolean(func(c *Config) *bool { return &c.LLMChecks })},
 
 		{"GOVCHAT_CHUNK_MAX_TOKENS", "chunk-max-tokens", "350", "Largest chunk, in approximate tokens.", integer(func(c *Config) *int { return &c.ChunkMaxTokens })},
