@@ -22,19 +22,19 @@ type Config struct {
 	LogLevel    string
 	LogFormat   string
 
-	Embedder            string // local, lexical or openai
-	VectorsFile         string
-	OpenAIAPIKey        string
-	OpenAIBaseURL       string
-	OpenAIAPIType       string // openai or azure
-	AzureAPIVersion     string
-	EmbeddingModel      string
-	EmbeddingDimensions int
-	Composer            string // auto, offline or llm
-	ChatModel           string
-	LLMTimeout          time.Duration
+	Embedder             string // local, lexical or openai
+	VectorsFile          string
+	OpenAIAPIKey         string
+	OpenAIBaseURL        string
+	OpenAIAPIType        string // openai or azure
+	AzureAPIVersion      string
+	EmbeddingModel       string
+	EmbeddingDimensions  int
+	Composer             string // auto, offline or llm
+	ChatModel            string
+	LLMTimeout           time.Duration
 	LLMFirstTokenTimeout time.Duration
-	LLMChecks           bool // jailbreak classifier and question rewriting by the LLM
+	LLMChecks            bool // jailbreak classifier and question rewriting by the LLM
 
 	ChunkMaxTokens int
 	AllowSchemas   []string
