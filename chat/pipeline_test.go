@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
-	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
@@ -23,66 +21,16 @@ import (
 	"github.com/govchat/govchat/store/storetest"
 )
 
-const corpusDir = "../../shared/corpus/govuk"
-const devSet = "../../shared/eval/dev.jsonl"
-
-func needShared(t *testing.T, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: %v", path, err)
-		}
-		t.Skipf("%s is missing", path)
-	}
-}
-
-// fixture is a store with the shared corpus ingested and a real retriever,
-// shared by the tests in this file (ingesting takes seconds).
+// fixture is the shared corpus index with a real retriever over it.
 type fixture struct {
 	st  *store.Store
 	ret *retrieval.Searcher
 }
 
-var (
-	fixOnce sync.Once
-	fix     fixture
-)
-
 func corpus(t *testing.T) fixture {
 	t.Helper()
-	needShared(t, corpusDir)
-	vectors := os.Getenv("GOVCHAT_VECTORS_FILE")
-	if vectors == "" {
-		vectors = "../.cache/govchat/vectors-100d.bin"
-	}
-	if _, err := os.Stat(vectors); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
-			t.Fatalf("vector file %s missing: run scripts/vectors.sh", vectors)
-		}
-		t.Skip("vector file missing: run scripts/vectors.sh")
-	}
-	storetest.URL(t)
-	fixOnce.Do(func() {
-		// The fixture outlives single tests: its schema is dropped by TestMain.
-		st := storetest.NewShared(t)
-		emb, err := embed.NewLocal(vectors)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		items, err := ingest.Collect(ctx, source.Dir{Path: corpusDir}, ingest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		fix = fixture{st: st, ret: retrieval.New(st, emb, retrieval.Options{Floor: retrieval.DefaultFloor()})}
-	})
-	if fix.st == nil {
-		t.Fatal("corpus fixture failed in an earlier test")
-	}
-	return fix
+	ix := corpustest.Shared(t)
+	return fixture{st: ix.Store, ret: retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor()})}
 }
 
 func TestMain(m *testing.M) {
@@ -102,8 +50,7 @@ type devItem struct {
 
 func loadDev(t *testing.T) []devItem {
 	t.Helper()
-	needShared(t, devSet)
-	f, err := os.Open(devSet)
+	f, err := os.Open(corpustest.DevSet(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/store"
@@ -164,7 +165,7 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 }
 
 func TestVariantsPreferLiveAndStable(t *testing.T) {
-	needShared(t)
+	corpusDir := corpustest.CorpusDir(t)
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
@@ -218,7 +219,7 @@ func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
 // A run that dies part-way leaves whole pages only, and a re-run completes it
 // to exactly the state of a clean run.
 func TestCrashedRunCompletesOnRerun(t *testing.T) {
-	needShared(t)
+	corpusDir := corpustest.CorpusDir(t)
 	ctx := context.Background()
 	items := collect(t, corpusDir)
 
@@ -347,17 +348,5 @@ func TestStatsJSONHasTheDocumentedKeys(t *testing.T) {
 		if !strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("Stats JSON lacks %q: %s", k, b)
 		}
-	}
-}
-
-const corpusDir = "../../shared/corpus/govuk"
-
-func needShared(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing", corpusDir)
-		}
-		t.Skip("shared corpus missing")
 	}
 }

@@ -7,61 +7,23 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store/storetest"
 )
-
-const (
-	corpusDir = "../../shared/corpus/govuk"
-	vectors   = "../.cache/govchat/vectors-100d.bin"
-)
-
-// need fails in CI and skips elsewhere when a fixture file is missing.
-func need(t *testing.T, path, fix string) {
-	t.Helper()
-	if _, err := os.Stat(path); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing: %s", path, fix)
-	}
-	t.Skipf("%s is missing: %s", path, fix)
-}
 
 var (
 	corpusOnce     sync.Once
 	corpusSearcher *retrieval.Searcher
 )
 
-// corpus ingests the shared GOV.UK corpus once for the package's tests, with
-// the local embedder and the default options and floor.
+// corpus is the shared corpus index searched with the default options and floor.
 func corpus(t *testing.T) *retrieval.Searcher {
 	t.Helper()
-	need(t, corpusDir, "the shared corpus lives in /work/shared/corpus/govuk")
-	need(t, vectors, "run scripts/vectors.sh")
-	storetest.URL(t)
+	ix := corpustest.Shared(t)
 	corpusOnce.Do(func() {
-		st := storetest.NewShared(t)
-		emb, err := embed.NewLocal(vectors)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		items, err := ingest.Collect(ctx, source.Dir{Path: corpusDir}, ingest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		corpusSearcher = retrieval.New(st, emb, retrieval.Options{Floor: retrieval.DefaultFloor()})
+		corpusSearcher = retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor()})
 	})
-	if corpusSearcher == nil {
-		t.Fatal("the corpus fixture failed in an earlier test")
-	}
 	return corpusSearcher
 }
 
