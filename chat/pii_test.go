@@ -66,7 +66,7 @@ func TestDetectPII(t *testing.T) {
 		{"41111 111111 11111", nil, nil},  // not a card grouping
 
 		// Addresses.
-		{"I'm applying for a blue badge for my dad, John Whitfield, 27 Marlborough Road, Swindon SN3 1QP, born 04/07/1948 - can you check if he qualifies?", []PIIKind{PIIAddress, PIIDateOfBirth}, []string{"27 Marlborough Road, Swindon SN3 1QP", "04/07/1948"}},
+		{"I'm applying for a blue badge for my dad, John Whitfield, 27 Marlborough Road, Swindon SN3 1QP, born 04/07/1948 - can you check if he qualifies?", []PIIKind{PIIName, PIIAddress, PIIDateOfBirth}, []string{"John Whitfield", "27 Marlborough Road, Swindon SN3 1QP", "04/07/1948"}},
 		{"send it to 3a high st, leeds ls1 4ap", []PIIKind{PIIAddress}, nil},
 		{"Flat 2, 14 Rose Court, Bristol BS1 5TR", []PIIKind{PIIAddress}, nil},
 		{"We're at 27 Marlborough, Swindon SN3 1QP", []PIIKind{PIIAddress}, nil},
@@ -102,7 +102,7 @@ func TestDetectPII(t *testing.T) {
 		{"used cars first registered on or after 1 March, 2001", nil, nil},
 		{"Call 999 or 111, or Samaritans on 116 123", nil, nil},
 		{"ref 1234 5678 9012", nil, nil},
-		{"My UTR is 1234567890", nil, nil}, // not one of the kinds we refuse
+		{"My UTR is 1234567890", []PIIKind{PIITaxReference}, nil}, // a taxpayer's own reference
 		{"The £62 fee, 10 working days", nil, nil},
 	}
 	for _, tt := range tests {
@@ -188,4 +188,63 @@ func TestDetectPIIStreetAbbreviation(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != PIIAddress || s[got[0].Start:got[0].End] != s {
 		t.Errorf("DetectPII(%q) = %v; want the whole address", s, got)
 	}
+}
+
+func TestDetectPIINamesAndNumbers(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []PIIKind
+		text []string
+	}{
+		{"My name is John Smith and I need to renew my passport", []PIIKind{PIIName}, []string{"John Smith"}},
+		{"my name is john smith and i need to renew my passport", []PIIKind{PIIName}, []string{"john smith"}},
+		{"I'm Priya Sharma, can I claim child benefit?", []PIIKind{PIIName}, []string{"Priya Sharma"}},
+		{"this is Gareth Williams from Cardiff, when is my council tax due", []PIIKind{PIIName}, []string{"Gareth Williams"}},
+		{"hi its Mrs O'Neill here, about my pension", []PIIKind{PIIName}, []string{"Mrs O'Neill"}},
+		{"my husband David Evans died last month, what do I do about his pension", []PIIKind{PIIName}, []string{"David Evans"}},
+		{"Fy enw i yw Siân Roberts, sut ydw i'n adnewyddu fy mhasbort?", []PIIKind{PIIName}, []string{"Siân Roberts"}},
+		{"my passport number is 533401372 and it has expired", []PIIKind{PIIPassport}, []string{"533401372"}},
+		{"driving licence MORGA753116SM9IJ, how do I change my address", []PIIKind{PIIDrivingLicence}, []string{"MORGA753116SM9IJ"}},
+		{"sort code 20-45-77 account 41234567, why was my refund not paid", []PIIKind{PIIBankAccount, PIIBankAccount}, []string{"20-45-77", "41234567"}},
+		{"my account number is 12345678", []PIIKind{PIIBankAccount}, nil},
+		{"my UTR is 12345 67890, when do I file?", []PIIKind{PIITaxReference}, nil},
+		// Public look-alikes stay answerable.
+		{"my name is wrong on my passport, how do I change it?", nil, nil},
+		{"my name is spelt differently on my birth certificate", nil, nil},
+		{"I'm self employed, when is my tax return due?", nil, nil},
+		{"I'm Will's carer, can I get Carer's Allowance?", nil, nil},
+		{"it's Council Tax I'm asking about", nil, nil},
+		{"What did Mr Sunak announce in the budget?", nil, nil},
+		{"What is the P800 form and when will I get it?", nil, nil},
+		{"How long does a passport take? I applied on 12 March 2024", nil, nil},
+		{"Is 0300 200 3300 the HMRC helpline?", nil, nil},
+		{"how do I fill in the SA100 and CH2 forms", nil, nil},
+		{"my son will be 16 next month, does child benefit stop?", nil, nil},
+		{"passport costs £88.50 online, is that right?", nil, nil},
+		{"what does the 6 digit sort code mean on a cheque", nil, nil},
+	}
+	for _, tt := range tests {
+		got := DetectPII(tt.in)
+		var kinds []PIIKind
+		var texts []string
+		for _, m := range got {
+			kinds = append(kinds, m.Kind)
+			texts = append(texts, tt.in[m.Start:m.End])
+		}
+		if strings.Join(kindStrings(kinds), ",") != strings.Join(kindStrings(tt.want), ",") {
+			t.Errorf("DetectPII(%q) = %v (%q); want %v", tt.in, kinds, texts, tt.want)
+			continue
+		}
+		if tt.text != nil && strings.Join(texts, "|") != strings.Join(tt.text, "|") {
+			t.Errorf("DetectPII(%q) texts = %q; want %q", tt.in, texts, tt.text)
+		}
+	}
+}
+
+func kindStrings(ks []PIIKind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
 }
