@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/govchat/govchat"
@@ -16,27 +17,29 @@ type AnswerStatus string
 
 // Every status a turn can end with.
 const (
-	StatusOK             AnswerStatus = "answered"          // an answer with sources
-	StatusFallback       AnswerStatus = "fallback"          // the LLM failed; "these pages may help" with sources
-	StatusNoContent      AnswerStatus = "no_content"        // nothing on GOV.UK answers it
-	StatusOutOfScope     AnswerStatus = "out_of_scope"      // not about government services
-	StatusFixedReply     AnswerStatus = "fixed_reply"       // greeting, thanks, questions about the bot
-	StatusCrisis         AnswerStatus = "crisis"            // signposted to urgent help
-	StatusRefusedPII     AnswerStatus = "refused_pii"       // personal data in the question
-	StatusRefusedJailbrk AnswerStatus = "refused_jailbreak" // an attempt to change the bot's rules
-	StatusGuardrail      AnswerStatus = "guardrail"         // the answer failed the output checks
-	StatusInvalid        AnswerStatus = "invalid_question"  // empty or too long
-	StatusBusy           AnswerStatus = "busy"              // another question in this conversation is being answered
-	StatusRateLimited    AnswerStatus = "rate_limited"      // set by the server
-	StatusServiceOff     AnswerStatus = "service_off"       // set by the server: kill switch
-	StatusCancelled      AnswerStatus = "cancelled"         // the citizen cancelled or left
-	StatusError          AnswerStatus = "error"             // something failed on our side
+	StatusOK               AnswerStatus = "answered"          // an answer with sources
+	StatusFallback         AnswerStatus = "fallback"          // the LLM failed; "these pages may help" with sources
+	StatusNoContent        AnswerStatus = "no_content"        // nothing on GOV.UK answers it
+	StatusOutOfScope       AnswerStatus = "out_of_scope"      // not about government services
+	StatusFixedReply       AnswerStatus = "fixed_reply"       // the router's fixed reply: greeting, thanks, about the bot, opinions, ...
+	StatusCrisis           AnswerStatus = "crisis"            // signposted to urgent help
+	StatusRefusedPII       AnswerStatus = "refused_pii"       // personal data in the question
+	StatusRefusedJailbreak AnswerStatus = "refused_jailbreak" // an attempt to change the bot's rules
+	StatusRefusedIllegal   AnswerStatus = "refused_illegal"   // a request for help breaking the law
+	StatusRefusedHarmful   AnswerStatus = "refused_harmful"   // abuse, hate or a divisive controversy
+	StatusGuardrail        AnswerStatus = "guardrail"         // the answer failed the output checks
+	StatusInvalid          AnswerStatus = "invalid_question"  // empty or too long
+	StatusBusy             AnswerStatus = "busy"              // another question in this conversation is being answered
+	StatusRateLimited      AnswerStatus = "rate_limited"      // set by the server
+	StatusServiceOff       AnswerStatus = "service_off"       // set by the server: kill switch
+	StatusCancelled        AnswerStatus = "cancelled"         // the citizen cancelled or left
+	StatusError            AnswerStatus = "error"             // something failed on our side
 )
 
 // AllStatuses lists every status, for documentation and metrics.
 func AllStatuses() []AnswerStatus {
 	return []AnswerStatus{StatusOK, StatusFallback, StatusNoContent, StatusOutOfScope, StatusFixedReply, StatusCrisis,
-		StatusRefusedPII, StatusRefusedJailbrk, StatusGuardrail, StatusInvalid, StatusBusy, StatusRateLimited,
+		StatusRefusedPII, StatusRefusedJailbreak, StatusRefusedIllegal, StatusRefusedHarmful, StatusGuardrail, StatusInvalid, StatusBusy, StatusRateLimited,
 		StatusServiceOff, StatusCancelled, StatusError}
 }
 
@@ -83,7 +86,9 @@ type Outcome struct {
 	Retrieved  []govchat.Passage
 	NoContent  bool
 	Guarded    int // sentences dropped by the output checks
-	Timings    map[string]time.Duration
+	// Route is the question router's decision (label, confidence, decider).
+	Route   Decision
+	Timings map[string]time.Duration
 }
 
 // Retriever finds passages for a question.
@@ -103,4 +108,5 @@ type Store interface {
 type LLM interface {
 	StreamChat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResult, error)
 	Complete(ctx context.Context, req llm.ChatRequest) (string, error)
+	CallTool(ctx context.Context, req llm.ChatRequest, tool llm.Tool) (json.RawMessage, error)
 }

@@ -56,6 +56,7 @@ func loadDev(t *testing.T) []devItem {
 // question stopped by any check.
 func TestDevSetChecks(t *testing.T) {
 	counts := map[string][2]int{} // kind -> {handled, total}
+	stopped := 0
 	for _, it := range loadDev(t) {
 		q, err := Normalise(it.Question, 0)
 		if err != nil {
@@ -64,7 +65,7 @@ func TestDevSetChecks(t *testing.T) {
 		}
 		pii := DetectPII(q)
 		jb := CheckJailbreak(q)
-		rt := Route(q)
+		rt := testRouter(t).Route(q)
 		handled := false
 		switch it.Kind {
 		case "pii":
@@ -78,14 +79,18 @@ func TestDevSetChecks(t *testing.T) {
 				t.Errorf("%s: CheckJailbreak did not block a jailbreak", it.ID)
 			}
 		case "out_of_scope":
-			handled = rt.Kind == RouteOutOfScope
+			handled = rt.Label == LabelOutOfScope
 			if len(pii) > 0 || jb.Blocked {
 				t.Errorf("%s: out-of-scope question flagged: pii %v, jailbreak %+v", it.ID, pii, jb)
 			}
 		case "answerable", "followup":
-			handled = len(pii) == 0 && !jb.Blocked && rt.Kind == RouteQuestion
-			if !handled {
-				t.Errorf("%s: real question stopped: pii %v, jailbreak %+v, route %s", it.ID, pii, jb, rt.Kind)
+			handled = len(pii) == 0 && !jb.Blocked && rt.Retrieve()
+			if len(pii) > 0 || jb.Blocked {
+				t.Errorf("%s: real question stopped by a rule: pii %v, jailbreak %+v", it.ID, pii, jb)
+			}
+			if !rt.Retrieve() {
+				stopped++
+				t.Logf("%s: real question routed to %s (%s, %.2f)", it.ID, rt.Label, rt.Decider, rt.Confidence)
 			}
 			if it.Kind == "followup" {
 				if rw := RewriteFollowup(it.History, q); rw == q {
@@ -104,5 +109,10 @@ func TestDevSetChecks(t *testing.T) {
 	}
 	for k, c := range counts {
 		t.Logf("%-13s %d/%d handled offline", k, c[0], c[1])
+	}
+	// The router's model stops 4 of the 38 real dev questions today (two as
+	// out of scope, two as crisis: it errs towards signposting); docs/eval.md.
+	if stopped > 4 {
+		t.Errorf("the router stopped %d real dev questions; want at most 4", stopped)
 	}
 }

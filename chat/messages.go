@@ -74,7 +74,66 @@ const (
 		"If your life is in danger, call 999 now. " +
 		"You can call Samaritans free on 116 123, any time of day or night. " +
 		"You can text SHOUT to 85258 for free, confidential support. " +
-		"For urgent medical help, call NHS 111."
+		"For urgent medical help, call NHS 111. " +
+		"If someone is hurting you, call the National Domestic Abuse Helpline free on 0808 2000 247, any time."
+
+	// MsgCrisisOther signposts urgent help when the message is about
+	// someone else, with words for the person helping.
+	MsgCrisisOther = "It sounds like you're worried about someone. Thank you for reaching out for them. " +
+		"If their life is in danger now, call 999. " +
+		"Samaritans can talk to you or to them free on 116 123, any time of day or night. " +
+		"They can text SHOUT to 85258 for free, confidential support, and NHS 111 can give urgent medical advice. " +
+		"Stay with them if it is safe, and look after yourself too: you can call Samaritans for support as well."
+
+	// MsgIllegal declines help with breaking the law and points to
+	// legitimate help.
+	MsgIllegal = "I cannot help with anything that breaks the law. " +
+		"If you're struggling to pay tax or pay back a benefit, you can get help: " +
+		"https://www.gov.uk/difficulties-paying-hmrc. " +
+		"I can answer questions about your rights and what you're entitled to."
+
+	// MsgHarmful declines abusive, hateful or divisive requests.
+	MsgHarmful = "I cannot help with that. " +
+		"I can answer questions about UK government services and information on GOV.UK, like benefits, tax, passports and driving."
+
+	// MsgNegativeAck answers a complaint about the last answer.
+	MsgNegativeAck = "Sorry that did not help. Try asking your question in a different way, with a bit more detail. " +
+		"You can also search GOV.UK: " + GOVUKSearchURL
+
+	// MsgAboutMPs answers questions about MPs and political parties.
+	MsgAboutMPs = "I cannot answer questions about MPs, ministers or political parties. " +
+		"You can find your MP and how to contact them on the UK Parliament website: https://members.parliament.uk. " +
+		"I can answer questions about government services and information on GOV.UK."
+
+	// MsgAdvice answers requests for opinions, predictions or personal advice.
+	MsgAdvice = "I cannot give opinions, make predictions or give personal advice. " +
+		"I can tell you what GOV.UK says about a service or a rule. " +
+		"Ask me a question about a government service and I will try to help."
+
+	// MsgCharacterFun answers playful chat.
+	MsgCharacterFun = "I'm an automated assistant for GOV.UK, so I stick to questions about UK government services and information. " +
+		"Ask me about things like benefits, tax, passports, driving or visas."
+
+	// MsgGovTransparency answers questions about government decisions,
+	// spending or internal information.
+	MsgGovTransparency = "I cannot answer questions about government decisions or spending that are not in GOV.UK guidance. " +
+		"You can find official statistics and research on GOV.UK: https://www.gov.uk/search/research-and-statistics. " +
+		"You can also make a Freedom of Information request: https://www.gov.uk/make-a-freedom-of-information-request."
+
+	// MsgMultiQuestions asks for one question at a time.
+	MsgMultiQuestions = "It looks like you've asked more than one question. " +
+		"Ask one question at a time so I can give you a clear answer."
+
+	// MsgNonEnglish answers messages in languages the service does not cover.
+	MsgNonEnglish = "Sorry, I can only answer questions in English or Welsh. " +
+		"Mae'n ddrwg gen i, dim ond yn Saesneg neu yn Gymraeg y gallaf ateb cwestiynau."
+
+	// MsgVague asks for more detail.
+	MsgVague = "I'm not sure what you're asking. Tell me a bit more, for example: \"How do I renew my passport?\""
+
+	// MsgUnclear answers messages with no clear meaning.
+	MsgUnclear = "Sorry, I did not understand that. Ask me a question about a UK government service, " +
+		"like benefits, tax, passports, driving or visas."
 
 	// MsgExtractiveLeadIn starts an answer made only of sentences copied
 	// from GOV.UK pages, so readers know they are quotes, not advice.

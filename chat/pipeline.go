@@ -28,6 +28,7 @@ type Config struct {
 	LLMChecks        bool          // also use the LLM for jailbreak checks and follow-up rewriting
 	Temperature      float32       // [0.1]
 	MaxAnswerTokens  int           // [600]
+	Router           *Router       // the question router [DefaultRouter(): words only]
 }
 
 // Pipeline answers questions: checks, follow-up rewriting, routing,
@@ -40,6 +41,7 @@ type Pipeline struct {
 	cfg       Config
 	log       *slog.Logger
 	offline   Extractive
+	router    *Router
 
 	mu     sync.Mutex
 	active map[string]bool // conversations with a question being answered here
@@ -57,7 +59,10 @@ func NewPipeline(r Retriever, st Store, l LLM, cfg Config, log *slog.Logger) *Pi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{retriever: r, store: st, llm: l, cfg: cfg, log: log, active: map[string]bool{}}
+	if cfg.Router == nil {
+		cfg.Router = DefaultRouter()
+	}
+	return &Pipeline{retriever: r, store: st, llm: l, cfg: cfg, log: log, router: cfg.Router, active: map[string]bool{}}
 }
 
 // Composer names how answers are written: "llm" or "offline".
@@ -145,7 +150,7 @@ func (p *Pipeline) Ask(ctx context.Context, req Request, ev Events) (Outcome, er
 		cancel()
 	}
 	p.log.Info("answered", "conversation", t.out.ConversationID, "message", t.out.MessageID, "status", t.out.Status,
-		"composer", t.out.Composer, "sources", len(t.out.Sources), "ms", t.out.Timings["total"].Milliseconds())
+		"route", t.out.Route.Label, "composer", t.out.Composer, "sources", len(t.out.Sources), "ms", t.out.Timings["total"].Milliseconds())
 	if err != nil {
 		return t.out, fmt.Errorf("chat: %w", err)
 	}
@@ -160,7 +165,8 @@ func (p *Pipeline) message(t *turn) store.Message {
 	}
 	tb, _ := json.Marshal(timings)
 	return store.Message{ID: t.out.MessageID, ConversationID: t.out.ConversationID, Rewritten: t.out.Standalone,
-		Answer: t.emitted.String(), Status: string(t.out.Status), Composer: t.out.Composer, Sources: sources, Timings: tb}
+		Answer: t.emitted.String(), Status: string(t.out.Status), Composer: t.out.Composer, Sources: sources, Timings: tb,
+		RouteLabel: string(t.out.Route.Label), RouteConfidence: t.out.Route.Confidence, RouteDecider: t.out.Route.Decider}
 }
 
 func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
@@ -195,53 +201,24 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		p.mu.Unlock()
 	}()
 
-	// Crisis first: someone in distress who also typed a phone number
-	// still needs the signposting.
-	route := Route(q)
-	pii := len(DetectPII(q)) > 0
+	// The router decides first; crisis comes before everything else inside
+	// it. A question with personal data is never stored, whatever its label.
+	route := p.route(ctx, q)
+	t.out.Route = route
 	var stored *string
-	if !pii {
+	if route.Label != LabelPersonalInfo && len(DetectPII(q)) == 0 {
 		stored = &q
 	}
 	if err := p.start(ctx, t, stored, req.History == nil); err != nil {
 		return err
 	}
-	if route.Kind == RouteCrisis {
-		t.stage("checks", checkStart)
-		t.fixed(StatusCrisis, route.Reply)
-		return nil
-	}
-	if pii {
-		// Never stored, logged, searched or sent anywhere.
-		t.stage("checks", checkStart)
-		t.fixed(StatusRefusedPII, MsgPIIRefusal)
-		return nil
-	}
-	if v := CheckJailbreak(q); v.Blocked {
-		p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "rule", v.Rule)
-		t.stage("checks", checkStart)
-		t.fixed(StatusRefusedJailbrk, MsgJailbreakDecline)
-		return nil
-	}
-	switch route.Kind {
-	case RouteGreeting, RouteThanks, RouteAbout:
-		t.stage("checks", checkStart)
-		t.fixed(StatusFixedReply, route.Reply)
-		return nil
-	case RouteOutOfScope:
-		t.stage("checks", checkStart)
-		t.fixed(StatusOutOfScope, route.Reply)
-		return nil
-	}
-	if p.llm != nil && p.cfg.LLMChecks {
-		blocked, err := p.llmJailbreak(ctx, q)
-		if err != nil {
-			p.log.Warn("the LLM jailbreak check failed; relying on the rules", "error", err)
-		} else if blocked {
-			t.stage("checks", checkStart)
-			t.fixed(StatusRefusedJailbrk, MsgJailbreakDecline)
-			return nil
+	if !route.Retrieve() {
+		if route.Label == LabelJailbreak {
+			p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "decider", route.Decider)
 		}
+		t.stage("checks", checkStart)
+		t.fixed(route.Status, route.Reply)
+		return nil
 	}
 
 	history, err := p.history(ctx, req, t.out.ConversationID)
@@ -324,6 +301,23 @@ func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Tur
 		}
 	}
 	return turns, nil
+}
+
+// route labels the question: the offline router always, then, with an LLM
+// configured and checks on, the LLM router, combined so that the model
+// can add a crisis verdict but never remove one. Text with personal data,
+// and crisis messages, never reach the model.
+func (p *Pipeline) route(ctx context.Context, q string) Decision {
+	offline := p.router.Route(q)
+	if p.llm == nil || !p.cfg.LLMChecks || offline.Label == LabelCrisis || offline.Label == LabelPersonalInfo {
+		return offline
+	}
+	model, err := p.llmRoute(ctx, q)
+	if err != nil {
+		p.log.Warn("the LLM router failed; using the offline label", "error", err)
+		return offline
+	}
+	return combineRoutes(offline, model, q)
 }
 
 // standalone rewrites a follow-up into a question that stands alone.

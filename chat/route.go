@@ -5,51 +5,23 @@ import (
 	"strings"
 )
 
-// RouteKind says how a question is handled.
-type RouteKind string
-
-// Route kinds. Every kind but RouteQuestion comes with a fixed reply.
-const (
-	RouteQuestion   RouteKind = "question"
-	RouteGreeting   RouteKind = "greeting"
-	RouteThanks     RouteKind = "thanks"
-	RouteAbout      RouteKind = "about"
-	RouteCrisis     RouteKind = "crisis"
-	RouteOutOfScope RouteKind = "out_of_scope"
-)
-
-// Routing is Route's decision: the kind and, unless the kind is
-// RouteQuestion, the fixed reply to send instead of an answer.
-type Routing struct {
-	Kind  RouteKind
-	Reply string
-}
-
-// Route picks a fixed reply for messages that need no retrieval: crisis
-// wording (checked first, so it is never declined as out of scope), a bare
-// greeting or thanks, questions about the service, and topics that are
-// clearly not about government. Everything else is RouteQuestion.
-//
-// The out-of-scope rules are deliberately narrow and any government word
-// vetoes them: declining a real question is worse than letting an
-// off-topic one through, because retrieval finds no GOV.UK content for it
-// and the user gets the no-content reply anyway.
-func Route(q string) Routing {
+// ruleLabel applies the deterministic rules for short, unambiguous
+// messages: a bare greeting or thanks, a question about the service, and
+// topics that are plainly not about government.
+func ruleLabel(q string) (Label, bool) {
 	words := foldWords(foldConfusables(q), false)
 	lower := strings.ToLower(q)
 	switch {
-	case isCrisis(words):
-		return Routing{Kind: RouteCrisis, Reply: MsgCrisis}
 	case onlyWords(words, thanksWords, thanksCore):
-		return Routing{Kind: RouteThanks, Reply: MsgThanks}
+		return LabelPositiveAck, true
 	case onlyWords(words, greetingWords, greetingCore):
-		return Routing{Kind: RouteGreeting, Reply: MsgGreeting}
+		return LabelGreetings, true
 	case len(strings.Fields(words)) <= 8 && aboutBot.MatchString(words):
-		return Routing{Kind: RouteAbout, Reply: MsgAbout}
+		return LabelAboutBot, true
 	case isOutOfScope(words, lower):
-		return Routing{Kind: RouteOutOfScope, Reply: MsgOutOfScope}
+		return LabelOutOfScope, true
 	}
-	return Routing{Kind: RouteQuestion}
+	return "", false
 }
 
 var (
@@ -87,14 +59,54 @@ func onlyWords(words string, allowed, core map[string]bool) bool {
 
 var aboutBot = regexp.MustCompile(`^(?:(?:hi|hello|hey|ok|so)\s+)?(?:who|what)\s+(?:are|r)\s+(?:you|u)\b|\bare\s+(?:you|u)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:robot|bot|chatbot|ai|human|person|machine|computer|chatgpt|real|artificial\s+intelligence|a\s+real\s+person)\b|\bhow\s+do\s+(?:you|u)\s+work\b|\bwhat\s+can\s+(?:you|u)\s+(?:do|help\s+(?:me\s+)?with)\b|\bwho\s+(?:made|built|created|runs|owns|programmed|designed)\s+(?:you|u|this\s+(?:bot|chatbot|service))\b|\bis\s+this\s+(?:a\s+)?(?:bot|chatbot|robot|ai|real\s+person|human|chatgpt)\b|\b(?:am\s+i|i\s+am|i\s+m)\s+(?:talking|speaking|chatting)\s+to\s+(?:a\s+)?(?:bot|robot|human|person|real\s+person|computer|ai|machine)\b|\bwhere\s+do\s+(?:you|u)\s+get\s+(?:your\s+)?(?:information|answers|data|info)\b`)
 
+// crisisRule returns the name of the crisis rule a message matches, or
+// "". The rules are a fail-safe under the model: phrases that always mean
+// someone may be at risk, matched on folded words so case, punctuation
+// and spacing do not matter.
+func crisisRule(q string) string {
+	words := foldWords(foldConfusables(q), false)
+	for _, r := range crisisRules {
+		if r.re.MatchString(words) {
+			return "crisis_" + r.name
+		}
+	}
+	if selfHarm.MatchString(words) && firstPerson.MatchString(words) && !selfHarmService.MatchString(words) {
+		return "crisis_self_harm"
+	}
+	return ""
+}
+
+var crisisRules = []struct {
+	name string
+	re   *regexp.Regexp
+}{
+	{"suicide", regexp.MustCompile(`\bsuicidal\b|\bsuicidle\b|\bsucidal\b|\b(?:want|wanting|wanna|thinking|think|thought|thoughts|going|gonna|plan|planning|considering|contemplating|attempt|attempted|tried|trying|about|commit|committing|ready|close)\s+(?:about\s+|of\s+|to\s+)?(?:commit(?:ting)?\s+)?(?:suicide|suicde|sucide)\b|\bhunanladdiad\b`)},
+	{"kill_self", regexp.MustCompile(`\b(?:kill|killing|killed|hurting|harm|harming|cutting|starve|starving|hang|hanging|drown|drowning|unalive|unaliving|off|offing|top|topping)\s+(?:my\s*self|myslef|meself|mysef)\b|\b(?:want|wanna|going|gonna|urge|urges|thinking\s+about|feel\s+like)\s+(?:to\s+)?(?:hurt|hurting|cut|cutting|harm|burn|burning)\s+(?:my\s*self|meself)\b|\bkms\b|\bunalive\b|\b(?:lladd|ladd|niweidio|anafu)\s+fy\s+hun\b`)},
+	{"end_life", regexp.MustCompile(`\b(?:end|ending|ended|take|taking|took)\s+(?:my|me)\s+(?:own\s+)?life\b|\b(?:end|ending)\s+it\s+(?:all|now|tonight|today)\b|\bend\s+(?:it|things)\b.{0,20}\b(?:tonight|for good|once and for all)\b|\b(?:diweddu|gorffen)\s+fy\s+mywyd\b`)},
+	{"want_die", regexp.MustCompile(`\b(?:want|wanna|ready|wish|wishing|rather|prefer)\s+(?:to\s+)?(?:be\s+)?(?:die|dead)\b|\bwish\s+i\s+(?:was|were|d\s+never\s+been\s+born)\s*(?:dead|gone)?\b|\bdon\s*t\s+want\s+to\s+(?:live|be\s+alive|be\s+here|exist|wake\s+up|carry\s+on|go\s+on)\b|\bdo\s+not\s+want\s+to\s+(?:live|be\s+alive|be\s+here|exist|wake\s+up)\b|\b(?:ddim\s+)?(?:eisiau|isio|isie)\s+(?:marw|byw\s+rhagor)\b|\bdw\s+i\s+ddim\s+(?:eisiau|isio)\s+byw\b`)},
+	{"no_point", regexp.MustCompile(`\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going\s+on|being\s+alive|carrying\s+on)\b|\bwhat\s*s?\s+(?:is\s+)?the\s+point\s+(?:of|in)\s+(?:living|life|going\s+on|being\s+alive|carrying\s+on)\b|\bdim\s+pwynt\s+(?:byw|mewn\s+byw)\b|\b(?:dim|ddim)\s+rheswm\s+i\s+fyw\b`)},
+	{"better_off", regexp.MustCompile(`\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)(?:n\s*t|\s+not)\s+(?:here|around|alive))\b|\b(?:world|everyone|everybody|family|kids|they)\s+(?:would|d)\s+be\s+better\b.{0,20}\bwithout\s+me\b|\bnobody\s+(?:would|will)\s+(?:notice|care|miss\s+me)\b.{0,20}\b(?:gone|dead|died|if\s+i)\b`)},
+	{"cant_go_on", regexp.MustCompile(`\bcan\s*(?:no|n\s*)?t\s+(?:go\s+on|carry\s+on|take\s+(?:it|this)\s+any\s*more|do\s+this\s+any\s*more|cope\s+any\s*more)\b|\bcannot\s+(?:go\s+on|carry\s+on|take\s+it\s+any\s*more)\b`)},
+	{"overdose", regexp.MustCompile(`\b(?:taken|take|took|taking)\s+(?:an\s+)?overdose\b|\boverdos(?:e|ed|ing)\b|\b(?:pills|tablets)\s+(?:ready|saved|stockpiled|lined\s+up)\b|\b(?:saved|saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|tablets)\b`)},
+	{"goodbye", regexp.MustCompile(`\b(?:written|wrote|writing)\s+(?:a\s+|my\s+)?(?:suicide\s+)?(?:goodbye\s+)?(?:note|notes|letters?)\s+(?:to|for)\b.{0,30}\b(?:in\s+case|goodbye|when\s+i\s*m\s+gone)\b|\bgiving\s+(?:all\s+)?my\s+(?:things|stuff|belongings)\s+away\b|\bwon\s*t\s+be\s+(?:around|here)\s+(?:much\s+)?(?:longer|for\s+long)\b|\bsaying\s+goodbye\b.{0,30}\b(?:for\s+good|forever|last\s+time)\b`)},
+	{"other_at_risk", regexp.MustCompile(`\b(?:kill|killing|harm|harming|cutting|hang|hanging)\s+(?:him|her|them)\s*self\b|\b(?:himself|herself|themselves|themself)\b.{0,10}\b(?:kill|killing|harm|harming|cutting)\b|\b(?:end|ending|take|taking)\s+(?:his|her|their)\s+(?:own\s+)?life\b|\b(?:he|she|they)\s+(?:wants?|wanna|is\s+going|s\s+going|are\s+going|re\s+going|threaten\w*|talk\w*\s+about|keeps?\s+saying)\s+(?:to\s+|about\s+)?(?:die|dying|suicide|end\s+it)\b|\b(?:lladd|ladd)\s+ei\s+hun\b`)},
+	{"danger", regexp.MustCompile(`\b(?:he|she|they|partner|husband|wife|boyfriend|girlfriend|ex|dad|father|mum|mother|son|someone)\s+(?:will|ll|is\s+going\s+to|s\s+going\s+to|gonna|threatened\s+to|says?\s+(?:he|she|they)\s*(?:ll|will))\s+kill\s+(?:me|us|my)\b|\b(?:scared|afraid|frightened|terrified)\s+(?:for\s+my\s+life|to\s+go\s+home|he\s+will\s+kill|she\s+will\s+kill)\b|\bin\s+(?:immediate\s+)?danger\s+(?:right\s+)?now\b|\b(?:hits|beats|strangled|choked|chokes)\s+me\b`)},
+}
+
 var (
-	crisisPhrases = regexp.MustCompile(`\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|starve|starving)\s+myself\b|\bend\s+my\s+(?:own\s+)?life\b|\bend\s+it\s+all\b|\btake\s+my\s+(?:own\s+)?life\b|\bsuicidal\b|\b(?:want|wanting|thinking|think|thoughts|going|plan|planning|considering|contemplating|attempt|attempted|tried|trying)\s+(?:about\s+|of\s+|to\s+)?(?:commit(?:ting)?\s+)?suicide\b|\b(?:want|wanna|going|ready)\s+to\s+die\b|\bdon\s*t\s+want\s+to\s+(?:live|be\s+alive|be\s+here\s+any\s*more|exist|wake\s+up)\b|\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going\s+on|being\s+alive)\b|\bbetter\s+off\s+dead\b|\bcan\s*t\s+go\s+on\s+(?:any\s*more|like\s+this|living)\b|\b(?:taken|take|took|taking)\s+an\s+overdose\b|\bladd\s+fy\s+hun\b`)
-	selfHarm      = regexp.MustCompile(`\bself\s*harm(?:ing|ed)?\b`)
-	firstPerson   = regexp.MustCompile(`\b(?:i|me|my|myself|im|ive)\b`)
+	selfHarm        = regexp.MustCompile(`\bself\s*harm(?:ing|ed)?\b`)
+	selfHarmService = regexp.MustCompile(`\b(?:support|services?|funding|strategy|policy|statistics|training|guidance)\s+(?:for|on|about)\b`)
+	firstPerson     = regexp.MustCompile(`\b(?:i|me|my|myself|im|ive)\b`)
+	otherPerson     = regexp.MustCompile(`\b(?:my|our)\s+(?:\w+\s+)?(?:friend|mate|son|daughter|child|kid|husband|wife|partner|mum|mother|dad|father|brother|sister|boyfriend|girlfriend|colleague|flatmate|neighbour|student|nan|gran|grandad|uncle|aunt|cousin|teen|teenager)\b|\b(?:he|she|they|himself|herself|themselves)\b|\bsomeone\s+i\s+know\b|\bffrind\b`)
+	selfDistress    = regexp.MustCompile(`\b(?:myself|i\s+(?:want|wanna|feel|am|m|can\s*t|don\s*t)\b)`)
 )
 
-func isCrisis(words string) bool {
-	return crisisPhrases.MatchString(words) || (selfHarm.MatchString(words) && firstPerson.MatchString(words))
+// aboutSomeoneElse reports whether a crisis message is about another
+// person ("my friend says she's going to kill herself") rather than the
+// writer.
+func aboutSomeoneElse(q string) bool {
+	words := foldWords(foldConfusables(q), false)
+	return otherPerson.MatchString(words) && !selfDistress.MatchString(words)
 }
 
 var (

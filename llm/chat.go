@@ -3,6 +3,7 @@ package llm
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -198,4 +199,46 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 		return "", fmt.Errorf("%w: chat: response has no choices", ErrUpstream)
 	}
 	return resp.Choices[0].Message.Content, nil
+}
+
+// Tool is a function the model must call: its name, what it is for, and
+// its parameters as a JSON Schema object.
+type Tool struct {
+	Name        string
+	Description string
+	Parameters  json.RawMessage
+}
+
+// CallTool runs a non-streaming chat completion that must answer by
+// calling tool (structured output), and returns the call's arguments as
+// JSON. A reply without that call is an ErrUpstream error. Connection
+// errors, 429 and 5xx are retried as in Complete.
+func (c *Client) CallTool(ctx context.Context, req ChatRequest, tool Tool) (json.RawMessage, error) {
+	if c.cfg.ChatModel == "" {
+		return nil, errors.New("llm: chat: no chat model configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(req.Timeout, c.cfg.Timeout))
+	defer cancel()
+	oreq := c.chatRequest(req, false)
+	oreq.Tools = []openai.Tool{{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
+		Name: tool.Name, Description: tool.Description, Parameters: tool.Parameters}}}
+	oreq.ToolChoice = openai.ToolChoice{Type: openai.ToolTypeFunction, Function: openai.ToolFunction{Name: tool.Name}}
+	var resp openai.ChatCompletionResponse
+	err := c.retry(ctx, "chat tool call", func(ctx context.Context) error {
+		var err error
+		resp, err = c.api.CreateChatCompletion(ctx, oreq)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Choices) == 0 {
+		return nil, fmt.Errorf("%w: chat tool call: response has no choices", ErrUpstream)
+	}
+	for _, call := range resp.Choices[0].Message.ToolCalls {
+		if call.Function.Name == tool.Name {
+			return json.RawMessage(call.Function.Arguments), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: chat tool call: the reply did not call %s", ErrUpstream, tool.Name)
 }

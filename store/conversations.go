@@ -23,8 +23,12 @@ type Message struct {
 	Composer       string
 	Sources        json.RawMessage
 	Timings        json.RawMessage
-	CreatedAt      time.Time
-	CompletedAt    *time.Time
+	// The question router's verdict: label, confidence and what decided.
+	RouteLabel      string
+	RouteConfidence float64
+	RouteDecider    string
+	CreatedAt       time.Time
+	CompletedAt     *time.Time
 }
 
 // EnsureConversation creates the conversation id when it does not exist and
@@ -81,8 +85,10 @@ func (s *Store) CompleteMessage(ctx context.Context, m Message) error {
 		m.Timings = json.RawMessage("{}")
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {{schema}}.messages SET rewritten = $2, answer = $3, status = $4, composer = $5,
-		sources = $6::jsonb, timings = $7::jsonb, completed_at = now() WHERE id = $1`),
-		m.ID, m.Rewritten, m.Answer, m.Status, m.Composer, string(m.Sources), string(m.Timings))
+		sources = $6::jsonb, timings = $7::jsonb, route_label = $8, route_confidence = $9::real, route_decider = $10,
+		completed_at = now() WHERE id = $1`),
+		m.ID, m.Rewritten, m.Answer, m.Status, m.Composer, string(m.Sources), string(m.Timings),
+		m.RouteLabel, m.RouteConfidence, m.RouteDecider)
 	if err != nil {
 		return fmt.Errorf("store: complete message: %w", err)
 	}
@@ -95,7 +101,7 @@ func (s *Store) CompleteMessage(ctx context.Context, m Message) error {
 // History returns the last n completed turns of a conversation, oldest first.
 func (s *Store) History(ctx context.Context, conversationID string, n int) ([]Message, error) {
 	rows, err := s.pool.Query(ctx, s.q(`SELECT id, conversation_id, seq, question, coalesce(rewritten, ''), answer, status, composer,
-			sources::text, timings::text, created_at, completed_at
+			sources::text, timings::text, route_label, route_confidence::float8, route_decider, created_at, completed_at
 		FROM (SELECT * FROM {{schema}}.messages WHERE conversation_id = $1 AND completed_at IS NOT NULL
 			ORDER BY seq DESC LIMIT $2) m ORDER BY seq`), conversationID, n)
 	if err != nil {
@@ -111,7 +117,7 @@ func (s *Store) History(ctx context.Context, conversationID string, n int) ([]Me
 // GetMessage returns one message by id.
 func (s *Store) GetMessage(ctx context.Context, id string) (Message, error) {
 	rows, err := s.pool.Query(ctx, s.q(`SELECT id, conversation_id, seq, question, coalesce(rewritten, ''), answer, status, composer,
-			sources::text, timings::text, created_at, completed_at
+			sources::text, timings::text, route_label, route_confidence::float8, route_decider, created_at, completed_at
 		FROM {{schema}}.messages WHERE id = $1`), id)
 	if err != nil {
 		return Message{}, fmt.Errorf("store: get message: %w", err)
@@ -130,7 +136,7 @@ func scanMessage(r pgx.CollectableRow) (Message, error) {
 	var m Message
 	var sources, timings string
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Question, &m.Rewritten, &m.Answer, &m.Status, &m.Composer,
-		&sources, &timings, &m.CreatedAt, &m.CompletedAt)
+		&sources, &timings, &m.RouteLabel, &m.RouteConfidence, &m.RouteDecider, &m.CreatedAt, &m.CompletedAt)
 	m.Sources = json.RawMessage(sources)
 	m.Timings = json.RawMessage(timings)
 	return m, err

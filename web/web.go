@@ -305,7 +305,7 @@ func fallbackMessage(s chat.AnswerStatus) string {
 	switch s {
 	case chat.StatusRefusedPII:
 		return chat.MsgPIIRefusal
-	case chat.StatusRefusedJailbrk:
+	case chat.StatusRefusedJailbreak:
 		return chat.MsgJailbreakDecline
 	case chat.StatusNoContent:
 		return chat.MsgNoContent

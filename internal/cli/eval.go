@@ -41,6 +41,8 @@ func runEval(ctx context.Context, io IO, args []string) error {
 			return runEvalExportBEIR(ctx, io, args[1:])
 		case "import-qrels":
 			return runEvalImportQrels(io, args[1:])
+		case "routing":
+			return runEvalRouting(io, args[1:])
 		}
 	}
 	settings := append([]string{"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
@@ -58,7 +60,7 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *dataset == "" || fs.NArg() > 0 {
-		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec")
+		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE | --cv K) [--json]")
 		return errUsage
 	}
 	data, err := os.ReadFile(*dataset)
@@ -79,7 +81,7 @@ func runEval(ctx context.Context, io IO, args []string) error {
 	emb, searcher, model := stk.emb, stk.searcher, stk.llm
 	// The pipeline's own logs are quiet: they would interleave with the
 	// progress bar, and eval reports every outcome anyway.
-	pipe := chat.NewPipeline(searcher, nil, model, pipelineConfig(cfg), nil)
+	pipe := chat.NewPipeline(searcher, nil, model, stk.pipelineConfig(cfg), nil)
 
 	runner := eval.Runner{Asker: pipe, Searcher: searcher, K: *k, Concurrency: *conc}
 	if evalTerminal(io.Err) {

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	}
 	defer stk.Close()
 	st, emb := stk.store, stk.emb
-	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, pipelineConfig(cfg), log)
+	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, stk.pipelineConfig(cfg), log)
 
 	page, err := web.New(web.Options{Dir: cfg.WebDir, Asker: pipe, Composer: pipe.Composer(), MaxQuestionChars: cfg.MaxQuestionChars,
 		TrustedOrigins: cfg.AllowedOrigins, Logger: log})

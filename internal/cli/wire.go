@@ -75,6 +75,7 @@ type stack struct {
 	emb      embedder
 	searcher *retrieval.Searcher
 	llm      chat.LLM // nil: answers are composed offline
+	router   *chat.Router
 	closers  []func()
 }
 
@@ -106,7 +107,42 @@ func openStack(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 		s.llm = c
 		s.closers = append(s.closers, c.Close)
 	}
+	s.router = newRouter(cfg, log)
 	return s, nil
+}
+
+// newRouter trains the question router with the local embedder's word
+// vectors, whatever the configured embedder; without the vector file it
+// falls back to lexical features and says so.
+func newRouter(cfg config.Config, log *slog.Logger) *chat.Router {
+	enc, dims := routerEncoder(cfg, log)
+	if enc == nil {
+		return chat.DefaultRouter()
+	}
+	ex, err := chat.BuiltinRoutingSet()
+	if err != nil {
+		log.Warn("the built-in routing set is invalid; using the default router", "error", err)
+		return chat.DefaultRouter()
+	}
+	return chat.NewRouter(ex, enc, dims)
+}
+
+// routerEncoder loads the word vectors for the router: nil when the file
+// is missing.
+func routerEncoder(cfg config.Config, log *slog.Logger) (chat.Encoder, int) {
+	enc, err := embed.NewLocal(cfg.VectorsFile, embed.WithLexicalDims(0))
+	if err != nil {
+		log.Warn("the question router uses words only: the word vectors are not available", "error", err)
+		return nil, 0
+	}
+	return enc, enc.Dimensions()
+}
+
+// pipelineConfig is the package function with the stack's router.
+func (s *stack) pipelineConfig(cfg config.Config) chat.Config {
+	pc := pipelineConfig(cfg)
+	pc.Router = s.router
+	return pc
 }
 
 // Close releases everything openStack opened.

@@ -38,6 +38,12 @@ type Reply struct {
 	FinishReason    string        // default "stop"
 	NoUsage         bool          // omit the usage chunk even when asked for
 	NoFinish        bool          // end the stream after the chunks: no finish reason, usage or [DONE]
+
+	// Tool calls (non-streaming): reply with one call of ToolName whose
+	// arguments are ToolArguments, a JSON string sent as is (it may be
+	// malformed on purpose).
+	ToolName      string
+	ToolArguments string
 }
 
 // Request is what the server saw of one request.
@@ -279,10 +285,17 @@ func (s *Server) complete(w http.ResponseWriter, req Request, rep Reply) {
 	if finish == "" {
 		finish = "stop"
 	}
+	message := map[string]any{"role": "assistant", "content": content}
+	if rep.ToolName != "" {
+		message = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
+			"id": "call_fake", "type": "function",
+			"function": map[string]any{"name": rep.ToolName, "arguments": rep.ToolArguments}}}}
+		finish = "tool_calls"
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
-		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": content}, "finish_reason": finish}},
+		"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": finish}},
 		"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": len(strings.Fields(content)), "total_tokens": 10 + len(strings.Fields(content))},
 	})
 }

@@ -1,0 +1,261 @@
+package chat
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+)
+
+// Label is the router's verdict on a message: exactly one per question.
+// The set is GOV.UK Chat's question-router labels plus crisis, jailbreak,
+// illegal and out_of_scope. Only LabelGenuineRAG goes on to retrieval;
+// every other label has a fixed reply. docs/protocol.md lists them.
+type Label string
+
+// The labels.
+const (
+	LabelGenuineRAG            Label = "genuine_rag"
+	LabelCrisis                Label = "crisis"
+	LabelPersonalInfo          Label = "personal_info"
+	LabelJailbreak             Label = "jailbreak"
+	LabelIllegal               Label = "illegal"
+	LabelHarmful               Label = "harmful_vulgar_controversy"
+	LabelOutOfScope            Label = "out_of_scope"
+	LabelGreetings             Label = "greetings"
+	LabelPositiveAck           Label = "positive_acknowledgement"
+	LabelNegativeAck           Label = "negative_acknowledgement"
+	LabelAboutBot              Label = "about_bot"
+	LabelAboutMPs              Label = "about_mps"
+	LabelAdvice                Label = "advice_opinions_predictions"
+	LabelCharacterFun          Label = "character_fun"
+	LabelGovTransparency       Label = "gov_transparency"
+	LabelMultiQuestions        Label = "multi_questions"
+	LabelNonEnglish            Label = "non_english"
+	LabelVague                 Label = "vague_acronym_grammar"
+	LabelUnclearIntent         Label = "unclear_intent"
+	routerModelName                  = "offline-linear-v1"
+	deciderRulePrefix                = "rule:"
+	deciderModel                     = "model:" + routerModelName
+	deciderLLMPrefix                 = "llm:"
+	crisisModelThreshold             = 0.25
+	crisisOverPIIThreshold           = 0.5
+	declineModelThreshold            = 0.55
+	personalInfoModelThreshold       = 0.7
+	refusalModelThreshold            = 0.5
+	outOfScopeModelThreshold         = 0.5
+)
+
+// AllLabels lists every label in a fixed order.
+func AllLabels() []Label {
+	return []Label{LabelGenuineRAG, LabelCrisis, LabelPersonalInfo, LabelJailbreak, LabelIllegal, LabelHarmful,
+		LabelOutOfScope, LabelGreetings, LabelPositiveAck, LabelNegativeAck, LabelAboutBot, LabelAboutMPs, LabelAdvice,
+		LabelCharacterFun, LabelGovTransparency, LabelMultiQuestions, LabelNonEnglish, LabelVague, LabelUnclearIntent}
+}
+
+// Valid reports whether l is one of AllLabels.
+func (l Label) Valid() bool {
+	_, ok := labelReplies[l]
+	return ok || l == LabelGenuineRAG
+}
+
+// Decision is the router's answer for one message.
+type Decision struct {
+	Label      Label
+	Confidence float64 // 0..1: the model's probability, or 1 for a rule
+	// Decider names what decided: "rule:<name>", "model:offline-linear-v1",
+	// or "llm:<model>" when an LLM router was used.
+	Decider string
+	Status  AnswerStatus // the turn's status for a fixed reply; "" for genuine_rag
+	Reply   string       // the fixed reply; "" for genuine_rag
+}
+
+// Retrieve reports whether the question goes on to retrieval.
+func (d Decision) Retrieve() bool { return d.Label == LabelGenuineRAG }
+
+// labelReply is the fixed outcome of a label.
+type labelReply struct {
+	status AnswerStatus
+	reply  string
+}
+
+var labelReplies = map[Label]labelReply{
+	LabelCrisis:          {StatusCrisis, MsgCrisis},
+	LabelPersonalInfo:    {StatusRefusedPII, MsgPIIRefusal},
+	LabelJailbreak:       {StatusRefusedJailbreak, MsgJailbreakDecline},
+	LabelIllegal:         {StatusRefusedIllegal, MsgIllegal},
+	LabelHarmful:         {StatusRefusedHarmful, MsgHarmful},
+	LabelOutOfScope:      {StatusOutOfScope, MsgOutOfScope},
+	LabelGreetings:       {StatusFixedReply, MsgGreeting},
+	LabelPositiveAck:     {StatusFixedReply, MsgThanks},
+	LabelNegativeAck:     {StatusFixedReply, MsgNegativeAck},
+	LabelAboutBot:        {StatusFixedReply, MsgAbout},
+	LabelAboutMPs:        {StatusFixedReply, MsgAboutMPs},
+	LabelAdvice:          {StatusFixedReply, MsgAdvice},
+	LabelCharacterFun:    {StatusFixedReply, MsgCharacterFun},
+	LabelGovTransparency: {StatusFixedReply, MsgGovTransparency},
+	LabelMultiQuestions:  {StatusFixedReply, MsgMultiQuestions},
+	LabelNonEnglish:      {StatusFixedReply, MsgNonEnglish},
+	LabelVague:           {StatusFixedReply, MsgVague},
+	LabelUnclearIntent:   {StatusFixedReply, MsgUnclear},
+}
+
+// decide builds a Decision with the label's fixed reply.
+func decide(l Label, conf float64, decider string) Decision {
+	r := labelReplies[l]
+	return Decision{Label: l, Confidence: conf, Decider: decider, Status: r.status, Reply: r.reply}
+}
+
+// Router labels messages offline: rules for what must never be missed
+// (crisis wording, personal data, known jailbreak patterns), then a model
+// learned from the labelled routing set for everything else.
+type Router struct {
+	model *linearModel
+	th    thresholds
+}
+
+// thresholds are the model probabilities a label needs. They were chosen
+// by 5-fold cross-validation on the training set (docs/eval.md), never on
+// the held-out set.
+type thresholds struct {
+	crisis       float64 // crisis from the model alone
+	multi        float64 // multi_questions: related questions asked together are still answered
+	crisisOverPI float64 // crisis from the model when personal data is present
+	decline      float64 // any fixed-reply label
+	personalInfo float64 // personal_info from the model alone (no detector match)
+	refusal      float64 // jailbreak, illegal, harmful
+	outOfScope   float64
+}
+
+var defaultThresholds = thresholds{crisis: 0.35, multi: 0.9, crisisOverPI: 0.5, decline: 0.6, personalInfo: 0.7, refusal: 0.5, outOfScope: 0.75}
+
+//go:embed routedata/train.jsonl
+var routeTrainData []byte
+
+var defaultRouter = sync.OnceValues(func() (*Router, error) {
+	ex, err := BuiltinRoutingSet()
+	if err != nil {
+		return nil, err
+	}
+	return NewRouter(ex, nil, 0), nil
+})
+
+// DefaultRouter is the router trained on the built-in routing set. It is
+// trained once per process, deterministically.
+func DefaultRouter() *Router {
+	r, err := defaultRouter()
+	if err != nil {
+		// The set is embedded and checked by tests; a failure here is a
+		// build defect, not a runtime condition.
+		panic(err)
+	}
+	return r
+}
+
+// NewRouter trains a router on labelled examples. enc may be nil (lexical
+// features only); otherwise its dims-long vectors are added to the
+// features. `govchat serve` and `eval` pass the local embedder's word
+// vectors when they are available.
+func NewRouter(examples []RouteExample, enc Encoder, dims int) *Router {
+	if enc == nil {
+		dims = 0
+	}
+	return &Router{model: trainLinear(examples, featurizer{enc: enc, dims: dims}, defaultTrain), th: defaultThresholds}
+}
+
+// BuiltinRoutingSet returns the labelled routing set the default router
+// is trained on (chat/routedata/train.jsonl).
+func BuiltinRoutingSet() ([]RouteExample, error) { return ParseRouteExamples(routeTrainData) }
+
+// Features names the router's features, for logs and reports.
+func (r *Router) Features() string {
+	if r.model.feat.dims > 0 {
+		return "lexical+vectors"
+	}
+	return "lexical"
+}
+
+// Route labels a normalised question. Crisis comes first, before personal
+// data: a person in distress who also typed a phone number still needs
+// the signposting.
+func (r *Router) Route(q string) Decision {
+	return r.decide(q, r.model.predict(q), r.th)
+}
+
+func (r *Router) decide(q string, probs map[Label]float64, th thresholds) Decision {
+	if rule := crisisRule(q); rule != "" {
+		return r.crisis(q, 1, deciderRulePrefix+rule)
+	}
+	pii := len(DetectPII(q)) > 0
+	// The model alone overrides the personal-data refusal only when it is
+	// fairly sure: digits and names pull it towards crisis by accident.
+	if p := probs[LabelCrisis]; p >= th.crisis && (!pii || p >= th.crisisOverPI) {
+		return r.crisis(q, p, deciderModel)
+	}
+	if pii {
+		return decide(LabelPersonalInfo, 1, deciderRulePrefix+"personal_data")
+	}
+	if v := CheckJailbreak(q); v.Blocked {
+		return decide(LabelJailbreak, 1, deciderRulePrefix+v.Rule)
+	}
+	if l, ok := ruleLabel(q); ok {
+		return decide(l, 1, deciderRulePrefix+string(l))
+	}
+	return fromModel(q, probs, th)
+}
+
+// crisis picks the crisis reply: words for the person helping when the
+// message is about someone else.
+func (r *Router) crisis(q string, conf float64, decider string) Decision {
+	d := decide(LabelCrisis, conf, decider)
+	if aboutSomeoneElse(q) {
+		d.Reply = MsgCrisisOther
+	}
+	return d
+}
+
+// fromModel turns the model's probabilities into a decision, erring
+// towards answering: a label other than genuine_rag needs a clear
+// majority, and a model-only personal_info verdict needs more.
+func fromModel(q string, probs map[Label]float64, th thresholds) Decision {
+	best, bp := LabelGenuineRAG, -1.0
+	for _, l := range AllLabels() {
+		if l == LabelCrisis {
+			continue
+		}
+		if probs[l] > bp {
+			best, bp = l, probs[l]
+		}
+	}
+	need := th.decline
+	switch best {
+	case LabelGenuineRAG:
+		need = 0
+	case LabelPersonalInfo:
+		need = th.personalInfo
+	case LabelJailbreak, LabelIllegal, LabelHarmful:
+		need = th.refusal
+	case LabelOutOfScope:
+		need = th.outOfScope
+	case LabelMultiQuestions:
+		need = th.multi
+	}
+	if bp < need || (smallTalk[best] && asksSomething(q)) {
+		return Decision{Label: LabelGenuineRAG, Confidence: probs[LabelGenuineRAG], Decider: deciderModel}
+	}
+	if best == LabelGenuineRAG {
+		return Decision{Label: LabelGenuineRAG, Confidence: bp, Decider: deciderModel}
+	}
+	return decide(best, bp, deciderModel)
+}
+
+// smallTalk labels never swallow a question: "thanks, and how much is
+// it?" is a follow-up, not a thank-you.
+var smallTalk = map[Label]bool{LabelGreetings: true, LabelPositiveAck: true, LabelNegativeAck: true}
+
+func asksSomething(q string) bool {
+	return strings.Contains(q, "?") && len(strings.Fields(q)) > 3
+}
+
+// Probabilities returns the offline model's probability for every label,
+// for `govchat search` and evaluation.
+func (r *Router) Probabilities(q string) map[Label]float64 { return r.model.predict(q) }
