@@ -87,6 +87,7 @@ type turn struct {
 	ev      Events
 	out     Outcome
 	start   time.Time
+	started chan error // the conversation and message writes; nil when nothing is stored
 	stored  bool
 	emitted strings.Builder
 }
@@ -140,6 +141,15 @@ func (p *Pipeline) Ask(ctx context.Context, req Request, ev Events) (Outcome, er
 	}
 	if t.out.Status == "" {
 		t.out.Status = StatusError
+	}
+	if t.started != nil {
+		// The conversation and message rows were written while the answer
+		// was being prepared; the outcome is recorded only once they exist.
+		if serr := <-t.started; serr != nil {
+			err = cmp.Or(err, serr)
+		} else {
+			t.stored = true
+		}
 	}
 	if t.stored {
 		// Record the outcome even when the client has gone.
@@ -209,9 +219,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	if route.Label != LabelPersonalInfo && len(DetectPII(q)) == 0 {
 		stored = &q
 	}
-	if err := p.start(ctx, t, stored, req.History == nil); err != nil {
-		return err
-	}
+	p.start(ctx, t, stored, req.History == nil)
 	if !route.Retrieve() {
 		if route.Label == LabelJailbreak {
 			p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "decider", route.Decider)
@@ -258,25 +266,26 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 }
 
 // start records the conversation and the message, once the question is
-// known to be safe to store (question nil otherwise).
-func (p *Pipeline) start(ctx context.Context, t *turn, question *string, persist bool) error {
-	if p.store == nil || !persist {
-		if t.ev.Accepted != nil {
-			t.ev.Accepted(t.out.ConversationID, t.out.MessageID)
-		}
-		return nil
-	}
-	if _, err := p.store.EnsureConversation(ctx, t.out.ConversationID, p.cfg.Retention); err != nil {
-		return err
-	}
-	if _, err := p.store.StartMessage(ctx, t.out.MessageID, t.out.ConversationID, question, "pending"); err != nil {
-		return err
-	}
-	t.stored = true
+// known to be safe to store (question nil otherwise). The writes run
+// while the answer is prepared, off the path to the first delta; Ask waits
+// for them before recording the outcome, so both are stored before the
+// turn ends.
+func (p *Pipeline) start(ctx context.Context, t *turn, question *string, persist bool) {
 	if t.ev.Accepted != nil {
 		t.ev.Accepted(t.out.ConversationID, t.out.MessageID)
 	}
-	return nil
+	if p.store == nil || !persist {
+		return
+	}
+	t.started = make(chan error, 1)
+	go func() {
+		if _, err := p.store.EnsureConversation(ctx, t.out.ConversationID, p.cfg.Retention); err != nil {
+			t.started <- err
+			return
+		}
+		_, err := p.store.StartMessage(ctx, t.out.MessageID, t.out.ConversationID, question, "pending")
+		t.started <- err
+	}()
 }
 
 func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Turn, error) {

@@ -82,8 +82,9 @@ const denseWeight = 1.0
 // featurizer builds a message's features: the sparse lexical part, and
 // the dense part after it when an encoder is set.
 type featurizer struct {
-	enc  Encoder
-	dims int // dense dimensions; 0 without an encoder
+	enc    Encoder
+	dims   int     // dense dimensions; 0 without an encoder
+	weight float32 // dense part's scale; denseWeight when 0
 }
 
 func (f featurizer) features(s string) []feature {
@@ -95,9 +96,13 @@ func (f featurizer) features(s string) []feature {
 	if err != nil || len(vs) != 1 || len(vs[0]) != f.dims {
 		return fs
 	}
+	w := f.weight
+	if w == 0 {
+		w = denseWeight
+	}
 	for i, v := range vs[0] {
 		if v != 0 {
-			fs = append(fs, feature{uint32(featureDims + i), v * denseWeight})
+			fs = append(fs, feature{uint32(featureDims + i), v * w})
 		}
 	}
 	return fs
