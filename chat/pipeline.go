@@ -220,13 +220,8 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		stored = &q
 	}
 	p.start(ctx, t, stored, req.History == nil)
-	if !route.Retrieve() {
-		if route.Label == LabelJailbreak {
-			p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "decider", route.Decider)
-		}
-		t.stage("checks", checkStart)
-		t.fixed(route.Status, route.Reply)
-		return nil
+	if route.Label.Safety() {
+		return p.decline(t, route, checkStart)
 	}
 
 	history, err := p.history(ctx, req, t.out.ConversationID)
@@ -234,21 +229,27 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		return err
 	}
 	t.out.Standalone = p.standalone(ctx, history, q)
+	var res *retrieval.Result
+	if !route.Retrieve() {
+		if route, res = p.reconsider(ctx, route, q, t.out.Standalone); !route.Retrieve() {
+			t.out.Standalone = ""
+			return p.decline(t, route, checkStart)
+		}
+		t.out.Route = route
+	}
 	t.stage("checks", checkStart)
 
 	t.progress("searching")
 	searchStart := time.Now()
-	res, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone})
-	t.stage("retrieval", searchStart)
-	if err != nil {
-		if ctx.Err() != nil {
-			t.out.Status = StatusCancelled
-			return nil
+	if res == nil {
+		r, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone})
+		if err != nil {
+			t.stage("retrieval", searchStart)
+			return p.retrievalFailed(ctx, t, err)
 		}
-		p.log.Error("retrieval failed", "message", t.out.MessageID, "error", err)
-		t.fixed(StatusError, MsgError)
-		return nil
+		res = &r
 	}
+	t.stage("retrieval", searchStart)
 	t.out.Retrieved = res.Passages
 	t.out.NoContent = res.NoContent
 	if res.NoContent || len(res.Passages) == 0 {
@@ -310,6 +311,52 @@ func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Tur
 		}
 	}
 	return turns, nil
+}
+
+// decline ends the turn with the router's fixed reply.
+func (p *Pipeline) decline(t *turn, route Decision, checkStart time.Time) error {
+	if route.Label == LabelJailbreak {
+		p.log.Info("declined a jailbreak attempt", "message", t.out.MessageID, "decider", route.Decider)
+	}
+	t.stage("checks", checkStart)
+	t.fixed(route.Status, route.Reply)
+	return nil
+}
+
+func (p *Pipeline) retrievalFailed(ctx context.Context, t *turn, err error) error {
+	if ctx.Err() != nil {
+		t.out.Status = StatusCancelled
+		return nil
+	}
+	p.log.Error("retrieval failed", "message", t.out.MessageID, "error", err)
+	t.fixed(StatusError, MsgError)
+	return nil
+}
+
+// reconsider gives a question the model declined for a reason other than
+// safety two more chances before it is turned away: a follow-up is routed
+// again as rewritten ("and for my partner?" is vague alone), and a
+// question GOV.UK clearly covers (a strong match in the index) is answered
+// even when the model thought it off-topic. The search result is returned
+// for reuse when it was made.
+func (p *Pipeline) reconsider(ctx context.Context, route Decision, q, standalone string) (Decision, *retrieval.Result) {
+	if !strings.HasPrefix(route.Decider, deciderModel) {
+		return route, nil
+	}
+	if standalone != q {
+		if d := p.router.Route(standalone); d.Retrieve() {
+			d.Decider += "+followup"
+			return d, nil
+		}
+	}
+	if route.Confidence >= secondOpinionMax {
+		return route, nil
+	}
+	res, err := p.retriever.Search(ctx, retrieval.Query{Text: standalone})
+	if err != nil || !strongMatch(res) {
+		return route, nil
+	}
+	return Decision{Label: LabelGenuineRAG, Confidence: 1 - route.Confidence, Decider: route.Decider + "+retrieval"}, &res
 }
 
 // route labels the question: the offline router always, then, with an LLM

@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"strings"
 	"sync"
+
+	"github.com/govchat/govchat/retrieval"
 )
 
 // Label is the router's verdict on a message: exactly one per question.
@@ -67,6 +69,16 @@ type Decision struct {
 	Decider string
 	Status  AnswerStatus // the turn's status for a fixed reply; "" for genuine_rag
 	Reply   string       // the fixed reply; "" for genuine_rag
+}
+
+// Safety reports whether the label is one the pipeline never reconsiders:
+// crisis, personal data and the refusals.
+func (l Label) Safety() bool {
+	switch l {
+	case LabelCrisis, LabelPersonalInfo, LabelJailbreak, LabelIllegal, LabelHarmful:
+		return true
+	}
+	return false
 }
 
 // Retrieve reports whether the question goes on to retrieval.
@@ -246,6 +258,21 @@ func fromModel(q string, probs map[Label]float64, th thresholds) Decision {
 		return Decision{Label: LabelGenuineRAG, Confidence: bp, Decider: deciderModel}
 	}
 	return decide(best, bp, deciderModel)
+}
+
+// A model-only decline below secondOpinionMax confidence is answered
+// after all when the index matches the question strongly: a best cosine
+// of strongVector, or full-text strength strongText. Measured on the
+// shared corpus (docs/eval.md): about 5% of off-topic training questions
+// reach either, and half of the real questions of the own-dev set do.
+const (
+	secondOpinionMax = 0.9
+	strongVector     = 0.55
+	strongText       = 0.06
+)
+
+func strongMatch(res retrieval.Result) bool {
+	return !res.NoContent && (res.BestVector >= strongVector || res.BestText >= strongText)
 }
 
 // smallTalk labels never swallow a question: "thanks, and how much is
