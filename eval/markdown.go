@@ -43,6 +43,12 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	for _, s := range sortedKeys(r.Statuses) {
 		fmt.Fprintf(&b, "| %s | %d |\n", s, r.Statuses[s])
 	}
+	if len(r.Routes) > 0 {
+		b.WriteString("\n## Router labels\n\n| Label | Questions |\n|---|---:|\n")
+		for _, l := range sortedKeys(r.Routes) {
+			fmt.Fprintf(&b, "| %s | %d |\n", l, r.Routes[l])
+		}
+	}
 	fmt.Fprintf(&b, "\n## Latency (ms)\n\n| Stage | p50 | p95 |\n|---|---:|---:|\n| whole question | %.1f | %.1f |\n", r.Latency.P50, r.Latency.P95)
 	for _, s := range sortedKeys(r.Latency.Stages) {
 		fmt.Fprintf(&b, "| %s | %.1f | %.1f |\n", s, r.Latency.Stages[s]["p50"], r.Latency.Stages[s]["p95"])
