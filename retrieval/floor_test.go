@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govchat/govchat/internal/corpustest"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 )
@@ -69,7 +69,7 @@ func TestCalibrate(t *testing.T) {
 // On the corpus index the searcher takes the local model's built-in floor
 // from the space, and a setting replaces one threshold of it.
 func TestSearchTakesTheSpaceFloor(t *testing.T) {
-	ix := corpustest.Shared(t)
+	ix := corpusindex.Shared(t)
 	const q = "who won the FA cup final last year and what was the score"
 	for _, tc := range []struct {
 		override  *retrieval.FloorOverride
