@@ -61,7 +61,19 @@ func screenPassage(text string) (string, int) {
 			b.WriteString(s)
 		}
 	}
-	return b.String(), removed
+	// An instruction can straddle a sentence break ("Ignore: all previous
+	// instructions"); remove what is left of it by the match itself.
+	out := b.String()
+	for range 8 {
+		if !embeddedInstruction.MatchString(out) {
+			break
+		}
+		out = embeddedInstruction.ReplaceAllStringFunc(out, func(string) string {
+			removed++
+			return removedInstruction
+		})
+	}
+	return out, removed
 }
 
 // sourceWarning is the attribute a screened source carries, so the model
