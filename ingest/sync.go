@@ -404,19 +404,21 @@ func DocumentDigest(d govchat.Document) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// dimensions is the embedder's vector length. An embedder that reports 0
-// (a model used at its own length) learns it from its first response, so
-// one short text is embedded to ask.
-func (s *Syncer) dimensions(ctx context.Context) (int, error) {
-	if d := s.emb.Dimensions(); d > 0 {
+func (s *Syncer) dimensions(ctx context.Context) (int, error) { return Dimensions(ctx, s.emb) }
+
+// Dimensions is emb's vector length. An embedder that reports 0 (a model
+// used at its own length) learns it from its first response, so one short
+// text is embedded to ask.
+func Dimensions(ctx context.Context, emb Embedder) (int, error) {
+	if d := emb.Dimensions(); d > 0 {
 		return d, nil
 	}
-	vecs, err := s.emb.Embed(ctx, []string{"dimensions"})
+	vecs, err := emb.Embed(ctx, []string{"dimensions"})
 	if err != nil {
-		return 0, fmt.Errorf("ingest: learn the dimensions of %s: %w", s.emb.Model(), err)
+		return 0, fmt.Errorf("ingest: learn the dimensions of %s: %w", emb.Model(), err)
 	}
 	if len(vecs) != 1 || len(vecs[0]) == 0 {
-		return 0, fmt.Errorf("ingest: learn the dimensions of %s: the embedder returned no vector", s.emb.Model())
+		return 0, fmt.Errorf("ingest: learn the dimensions of %s: the embedder returned no vector", emb.Model())
 	}
 	return len(vecs[0]), nil
 }
