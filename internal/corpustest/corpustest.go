@@ -59,13 +59,20 @@ func DevSet(t testing.TB) string {
 	return path
 }
 
-// VectorsFile is the local embedder's vector file (GOVCHAT_VECTORS_FILE or
-// the cache that scripts/vectors.sh fills).
+// VectorsFile is the local embedder's vector file (GOVCHAT_VECTORS_FILE, or
+// the cache that scripts/vectors.sh fills: GOVCHAT_CACHE, default .cache).
 func VectorsFile(t testing.TB) string {
 	t.Helper()
 	path := os.Getenv("GOVCHAT_VECTORS_FILE")
 	if path == "" {
-		path = filepath.Join(root(), ".cache", "govchat", "vectors-100d.bin")
+		cache := os.Getenv("GOVCHAT_CACHE") // as scripts/vectors.sh reads it, from the root
+		if cache == "" {
+			cache = ".cache"
+		}
+		if !filepath.IsAbs(cache) {
+			cache = filepath.Join(root(), cache)
+		}
+		path = filepath.Join(cache, "govchat", "vectors-100d.bin")
 	}
 	Need(t, path, "run scripts/vectors.sh")
 	return path
