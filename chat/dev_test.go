@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/govchat/govchat/internal/corpustest"
 )
 
 // devItem is the part of an evaluation question these checks need.
@@ -20,13 +21,10 @@ type devItem struct {
 // repository. CI must have it, so there a missing file fails the test.
 func loadDev(t *testing.T) []devItem {
 	t.Helper()
-	path := filepath.Join("..", "..", "shared", "eval", "dev.jsonl")
+	path := corpustest.DevSet(t)
 	f, err := os.Open(path)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("eval set: %v", err)
-		}
-		t.Skipf("eval set not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var items []devItem

@@ -32,8 +32,10 @@ func buildMessages(question string, history []Turn, passages []govchat.Passage) 
 		if h := p.Heading(); h != "" {
 			heading += ": " + h
 		}
-		// Delimit each source so text inside it cannot pose as instructions.
-		fmt.Fprintf(&b, "<source number=\"%d\">\n<title>%s</title>\n%s\n</source>\n", i+1, neutralise(heading), neutralise(p.Text))
+		// Delimit each source so text inside it cannot pose as instructions,
+		// and drop sentences addressed to the model (inject.go).
+		text, removed := screenPassage(p.Text)
+		fmt.Fprintf(&b, "<source number=\"%d\"%s>\n<title>%s</title>\n%s\n</source>\n", i+1, sourceWarning(removed), neutralise(heading), neutralise(text))
 	}
 	msgs := []llm.Message{{Role: "system", Content: systemPrompt}}
 	for _, h := range lastTurns(history, 4) {
@@ -41,12 +43,6 @@ func buildMessages(question string, history []Turn, passages []govchat.Passage) 
 	}
 	msgs = append(msgs, llm.Message{Role: "user", Content: b.String() + "\nQuestion:\n<question>" + neutralise(question) + "</question>"})
 	return msgs
-}
-
-// neutralise stops text from closing our delimiters.
-func neutralise(s string) string {
-	r := strings.NewReplacer("<source", "‹source", "</source", "‹/source", "<question", "‹question", "</question", "‹/question", "<title", "‹title", "</title", "‹/title")
-	return r.Replace(s)
 }
 
 func lastTurns(h []Turn, n int) []Turn {
@@ -77,6 +73,7 @@ func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []
 		})
 		return t.send(s)
 	}, allowed, p.cfg.ForbiddenTerms, len(passages))
+	guard.extra = contactCheck(passages)
 
 	lctx, cancel := context.WithTimeout(ctx, p.cfg.LLMTimeout)
 	defer cancel()

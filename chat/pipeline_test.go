@@ -15,6 +15,7 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
@@ -30,7 +31,7 @@ type fixture struct {
 
 func corpus(t *testing.T) fixture {
 	t.Helper()
-	ix := corpustest.Shared(t)
+	ix := corpusindex.Shared(t)
 	return fixture{st: ix.Store, ret: retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor()})}
 }
 

@@ -11,6 +11,7 @@ type sentenceGuard struct {
 	next      func(string) error
 	allowed   map[string]bool
 	forbidden []string
+	extra     func(string) error // a composer's own check (contactCheck); nil for none
 	buf       strings.Builder
 	kept      int
 	dropped   int
@@ -53,7 +54,11 @@ func (g *sentenceGuard) release(text string) error {
 			}
 			continue
 		}
-		if err := CheckOutputSentence(sentence, g.allowed, g.forbidden); err != nil {
+		err := CheckOutputSentence(sentence, g.allowed, g.forbidden)
+		if err == nil && g.extra != nil {
+			err = g.extra(sentence)
+		}
+		if err != nil {
 			g.dropped++
 			continue
 		}

@@ -1,30 +1,18 @@
 package embed
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/govchat/govchat/internal/corpustest"
 )
 
-// realVectors returns the path of the vector file scripts/vectors.sh builds.
-// Without it the test fails under CI=true and is skipped elsewhere.
+// realVectors returns the path of the vector file scripts/vectors.sh builds
+// (corpustest: fails in CI when it is missing, skips elsewhere).
 func realVectors(tb testing.TB) string {
 	tb.Helper()
-	p := os.Getenv("GOVCHAT_VECTORS")
-	if p == "" {
-		p = filepath.Join(cmp.Or(os.Getenv("GOVCHAT_CACHE"), "../.cache"), "govchat", "vectors-100d.bin")
-	}
-	if _, err := os.Stat(p); err != nil {
-		msg := fmt.Sprintf("vector file %s not found: run scripts/vectors.sh (make vectors) first", p)
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	return p
+	return corpustest.VectorsFile(tb)
 }
 
 func TestRealVectorsParaphrase(t *testing.T) {

@@ -3,6 +3,8 @@ package eval
 import (
 	"strings"
 	"testing"
+
+	"github.com/govchat/govchat/internal/corpustest"
 )
 
 func TestDecode(t *testing.T) {
@@ -50,7 +52,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeDevSet(t *testing.T) {
-	items, err := Decode(strings.NewReader(readFile(t, "../../shared/eval/dev.jsonl")))
+	items, err := Decode(strings.NewReader(readFile(t, corpustest.DevSet(t))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package eval
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store/storetest"
 )
@@ -19,19 +19,7 @@ import (
 // TestPipelineOnDevItems runs the real pipeline, over the shared corpus in
 // a fresh schema, on every non-answerable dev item and a few answerable ones.
 func TestPipelineOnDevItems(t *testing.T) {
-	const corpus, dataset = "../../shared/corpus/govuk", "../../shared/eval/dev.jsonl"
-	vectors := os.Getenv("GOVCHAT_VECTORS_FILE")
-	if vectors == "" {
-		vectors = "../.cache/govchat/vectors-100d.bin"
-	}
-	for _, p := range []string{vectors, corpus, dataset} {
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
-				t.Fatalf("%s missing (vectors: run scripts/vectors.sh)", p)
-			}
-			t.Skipf("%s missing", p)
-		}
-	}
+	corpus, dataset, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
 	st := storetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

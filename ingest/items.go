@@ -47,7 +47,12 @@ func ParseItem(it src.Item, opts ParseOptions) Parsed {
 	case src.KindContentItem:
 		doc, skip, err = ParseContentItem(it.Body, it.Origin, opts)
 	default:
-		doc, skip, err = ParsePage(it.Body, it.Origin, opts)
+		// The name gives the page its path when it has no usable URL.
+		name := it.Origin
+		if it.Rel != "" {
+			name = it.Rel
+		}
+		doc, skip, err = ParsePage(it.Body, name, opts)
 	}
 	if err != nil {
 		return Parsed{Doc: govchat.Document{BasePath: it.Ref, Origin: it.Origin}, Err: err}

@@ -17,24 +17,25 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/govchat/govchat"
 	xhtml "golang.org/x/net/html"
+
+	"github.com/govchat/govchat"
+	"github.com/govchat/govchat/internal/corpustest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and docs/ingest-schemas.md")
 
-// corpusDir is the shared GOV.UK corpus, outside the module. Tests that need
-// it skip when it is absent.
-const corpusDir = "../../shared/corpus/govuk"
-
+// corpusFiles are the shared GOV.UK corpus's items (corpustest: fails in
+// CI when the corpus is missing, skips elsewhere).
 func corpusFiles(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	dir := corpustest.CorpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Skipf("no corpus at %s", corpusDir)
+		t.Fatalf("%s holds no .json items", dir)
 	}
 	sort.Strings(files)
 	return files
@@ -306,9 +307,9 @@ func TestCorpus(t *testing.T) {
 // when it is in the corpus, is the path of some chunk.
 func TestDevExpectedSources(t *testing.T) {
 	files := corpusFiles(t)
-	f, err := os.Open("../../shared/eval/dev.jsonl")
+	f, err := os.Open(corpustest.DevSet(t))
 	if err != nil {
-		t.Skipf("no dev set: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	produced := map[string]bool{}

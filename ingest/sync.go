@@ -134,7 +134,11 @@ func (s *Syncer) Sync(ctx context.Context, items []Parsed, opts SyncOptions) (St
 	var space store.Space
 	var err error
 	if !opts.DryRun {
-		space, err = s.store.EnsureSpace(ctx, s.emb.Model(), s.emb.Dimensions())
+		dims, err := s.dimensions(ctx)
+		if err != nil {
+			return st, err
+		}
+		space, err = s.store.EnsureSpace(ctx, s.emb.Model(), dims)
 		if err != nil {
 			return st, fmt.Errorf("ingest: %w", err)
 		}
@@ -400,11 +404,34 @@ func DocumentDigest(d govchat.Document) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+func (s *Syncer) dimensions(ctx context.Context) (int, error) { return Dimensions(ctx, s.emb) }
+
+// Dimensions is emb's vector length. An embedder that reports 0 (a model
+// used at its own length) learns it from its first response, so one short
+// text is embedded to ask.
+func Dimensions(ctx context.Context, emb Embedder) (int, error) {
+	if d := emb.Dimensions(); d > 0 {
+		return d, nil
+	}
+	vecs, err := emb.Embed(ctx, []string{"dimensions"})
+	if err != nil {
+		return 0, fmt.Errorf("ingest: learn the dimensions of %s: %w", emb.Model(), err)
+	}
+	if len(vecs) != 1 || len(vecs[0]) == 0 {
+		return 0, fmt.Errorf("ingest: learn the dimensions of %s: the embedder returned no vector", emb.Model())
+	}
+	return len(vecs[0]), nil
+}
+
 // Reembed builds vectors for every chunk with the Syncer's embedder in a new
 // embedding space while readers keep using the old one, then switches to it.
 func (s *Syncer) Reembed(ctx context.Context, batch int, onProgress func(done int)) (int, error) {
 	batch = cmp.Or(batch, 256)
-	sp, err := s.store.StartBuildingSpace(ctx, s.emb.Model(), s.emb.Dimensions())
+	dims, err := s.dimensions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sp, err := s.store.StartBuildingSpace(ctx, s.emb.Model(), dims)
 	if err != nil {
 		return 0, fmt.Errorf("ingest: reembed: %w", err)
 	}

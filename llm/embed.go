@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -12,6 +13,9 @@ import (
 // Embedder embeds texts with the configured embedding model.
 type Embedder struct {
 	c *Client
+	// learned is the vector length of the first response when no
+	// dimensions are configured; every later response must match it.
+	learned atomic.Int64
 }
 
 // Embedder returns the client's embedder.
@@ -20,9 +24,15 @@ func (c *Client) Embedder() *Embedder { return &Embedder{c: c} }
 // Model is the configured embedding model (the Azure deployment name).
 func (e *Embedder) Model() string { return e.c.cfg.EmbeddingModel }
 
-// Dimensions is the configured vector length; responses of another length
-// are errors.
-func (e *Embedder) Dimensions() int { return e.c.cfg.EmbeddingDimensions }
+// Dimensions is the configured vector length or, when none is configured
+// (0: the model's own), the length of the first response; 0 until then.
+// Responses of another length are errors.
+func (e *Embedder) Dimensions() int {
+	if d := e.c.cfg.EmbeddingDimensions; d > 0 {
+		return d
+	}
+	return int(e.learned.Load())
+}
 
 // Embed returns one L2-normalised vector per text, in input order. Inputs
 // longer than MaxInputRunes are cut. Texts go BatchSize per request with at
@@ -110,15 +120,33 @@ func (e *Embedder) batch(ctx context.Context, texts []string) ([][]float32, erro
 		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
 			return nil, fmt.Errorf("%w: embeddings: bad or repeated index %d in a response of %d", ErrUpstream, d.Index, len(texts))
 		}
-		if want := cfg.EmbeddingDimensions; want > 0 && len(d.Embedding) != want {
-			return nil, fmt.Errorf("%w: embeddings: model %q returned %d dimensions, configured %d", ErrUpstream, cfg.EmbeddingModel, len(d.Embedding), want)
-		}
 		if len(d.Embedding) == 0 {
 			return nil, fmt.Errorf("%w: embeddings: empty vector at index %d", ErrUpstream, d.Index)
+		}
+		if err := e.checkDimensions(len(d.Embedding)); err != nil {
+			return nil, err
 		}
 		out[d.Index] = normalize(d.Embedding)
 	}
 	return out, nil
+}
+
+// checkDimensions accepts a vector of length n when it matches the configured
+// length, or the learned one; the first vector sets the learned length.
+func (e *Embedder) checkDimensions(n int) error {
+	if want := e.c.cfg.EmbeddingDimensions; want > 0 {
+		if n != want {
+			return fmt.Errorf("%w: embeddings: model %q returned %d dimensions, configured %d", ErrUpstream, e.c.cfg.EmbeddingModel, n, want)
+		}
+		return nil
+	}
+	if e.learned.CompareAndSwap(0, int64(n)) {
+		return nil
+	}
+	if want := int(e.learned.Load()); n != want {
+		return fmt.Errorf("%w: embeddings: model %q returned %d dimensions, earlier responses had %d", ErrUpstream, e.c.cfg.EmbeddingModel, n, want)
+	}
+	return nil
 }
 
 // truncateRunes cuts s to at most n runes.

@@ -336,3 +336,29 @@ func TestNoModel(t *testing.T) {
 		t.Fatal("Embed without a model succeeded")
 	}
 }
+
+// Dimensions 0 means the model's own: learned from the first response, not
+// sent, and every later response must have the same length.
+func TestEmbedLearnsDimensions(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.Dims = 12
+	c := newClient(t, srv, func(c *llm.Config) { c.EmbeddingDimensions = 0 })
+	emb := c.Embedder()
+	if d := emb.Dimensions(); d != 0 {
+		t.Fatalf("Dimensions() before any response = %d; want 0 (unknown)", d)
+	}
+	vecs, err := emb.Embed(context.Background(), []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vecs[0]) != 12 || emb.Dimensions() != 12 {
+		t.Fatalf("vector length %d, Dimensions() %d; want 12 and 12", len(vecs[0]), emb.Dimensions())
+	}
+	if r := srv.Requests()[0]; r.Dimensions != 0 {
+		t.Errorf("sent dimensions %d; want none", r.Dimensions)
+	}
+	srv.QueueEmbeddings(llmtest.Reply{Dims: 10})
+	if _, err := emb.Embed(context.Background(), []string{"c"}); !errors.Is(err, llm.ErrUpstream) || !strings.Contains(err.Error(), "earlier responses had 12") {
+		t.Errorf("Embed() with a changed length = %v; want ErrUpstream naming 12", err)
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/govchat/govchat/internal/corpustest"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store/storetest"
 )
@@ -20,7 +20,7 @@ var (
 // corpus is the shared corpus index searched with the default options and floor.
 func corpus(t *testing.T) *retrieval.Searcher {
 	t.Helper()
-	ix := corpustest.Shared(t)
+	ix := corpusindex.Shared(t)
 	corpusOnce.Do(func() {
 		corpusSearcher = retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor()})
 	})

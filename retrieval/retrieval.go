@@ -50,8 +50,12 @@ type Options struct {
 	// Missing types get DefaultWeight (1).
 	Weights       map[string]float64
 	DefaultWeight float64
-	// Floor decides "no relevant content".
+	// Floor decides "no relevant content" unless SpaceFloor is set.
 	Floor Floor
+	// SpaceFloor takes the floor of the index's embedding space instead
+	// (FloorFor), with Override's thresholds replacing its own.
+	SpaceFloor bool
+	Override   *FloorOverride
 }
 
 // Floor is the "no content" decision. RRF scores are rank-based and say
@@ -166,6 +170,9 @@ type Result struct {
 	NoContent  bool
 	BestVector float64
 	BestText   float64
+	// Floor is the floor applied and FloorRule where it came from.
+	Floor      Floor
+	FloorRule  string
 	Locale     string // the question's detected locale: "cy" or "en"
 	EmbedTime  time.Duration
 	SearchTime time.Duration
@@ -220,7 +227,8 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 		k = q.K
 	}
 	res.Passages = s.rerank(cands, res.Locale, k)
-	res.NoContent = !s.opts.Floor.passes(res.BestVector, res.BestText)
+	res.Floor, res.FloorRule = s.floorFor(sp)
+	res.NoContent = !res.Floor.passes(res.BestVector, res.BestText)
 	return res, nil
 }
 

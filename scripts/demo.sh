@@ -7,7 +7,14 @@ cd "$root"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
 echo "==> dev database"
-export DATABASE_URL="${DATABASE_URL:-$(scripts/devdb.sh start)}"
+# Assigned apart from export, so a failed start stops the demo here.
+if [ -z "${DATABASE_URL:-}" ]; then
+	if ! DATABASE_URL=$(scripts/devdb.sh start); then
+		echo "demo: the dev database did not start (see above); nothing else was done" >&2
+		exit 1
+	fi
+fi
+export DATABASE_URL
 echo "    DATABASE_URL=$DATABASE_URL"
 
 echo "==> word vectors for the local embedder"

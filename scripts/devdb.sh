@@ -2,7 +2,10 @@
 # Start or stop the development database: PGlite (PostgreSQL 18 + pgvector
 # compiled to WebAssembly) served over the Postgres wire protocol.
 #
-#   scripts/devdb.sh start [--memory] [--port N] [--dir PATH]   prints DATABASE_URL
+#   scripts/devdb.sh start [--memory] [--port N|auto] [--dir PATH]   prints DATABASE_URL
+#
+# The port is 54329 unless --port or GOVCHAT_DEVDB_PORT says otherwise; a
+# port already in use fails at once, naming it; "auto" takes a free one.
 #   scripts/devdb.sh stop                                       stops it by its pid
 #   scripts/devdb.sh url                                        prints DATABASE_URL
 #
@@ -33,6 +36,14 @@ done
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
+# port_taken: something on this machine already listens on 127.0.0.1:$1.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port prints a port nothing listens on, chosen by the kernel.
+free_port() {
+	node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
 install() {
 	if [ ! -f "$root/node_modules/@electric-sql/pglite-socket/package.json" ] ||
 		[ ! -f "$root/node_modules/@electric-sql/pglite-pgvector/package.json" ]; then
@@ -46,6 +57,16 @@ start)
 	if running; then
 		cat "$urlfile"
 		exit 0
+	fi
+	if [ "$port" = auto ]; then
+		port=$(free_port)
+	elif ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+		echo "devdb: port \"$port\" is not a number from 1 to 65535 or auto" >&2
+		exit 2
+	elif port_taken "$port"; then
+		echo "devdb: port $port is already in use on 127.0.0.1 (another dev database or a PostgreSQL?)." >&2
+		echo "devdb: stop it, or choose another port: scripts/devdb.sh start --port N (or --port auto, or GOVCHAT_DEVDB_PORT=N)" >&2
+		exit 1
 	fi
 	install
 	db="memory://"
@@ -91,7 +112,7 @@ url)
 	running && cat "$urlfile" || { echo "devdb: not running" >&2; exit 1; }
 	;;
 *)
-	echo "usage: scripts/devdb.sh start [--memory] [--port N] [--dir PATH] | stop | url" >&2
+	echo "usage: scripts/devdb.sh start [--memory] [--port N|auto] [--dir PATH] | stop | url" >&2
 	exit 2
 	;;
 esac

@@ -9,7 +9,7 @@ cd "$root"
 export GOVCHAT_STATE="${GOVCHAT_STATE:-$root/.cache/test-devdb}"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export GOVCHAT_VECTORS_FILE="${GOVCHAT_VECTORS_FILE:-$root/.cache/govchat/vectors-100d.bin}"
-port=${GOVCHAT_TEST_DB_PORT:-$((55000 + RANDOM % 5000))}
+port=${GOVCHAT_TEST_DB_PORT:-auto}
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -23,8 +23,9 @@ fi
 
 if [ -z "${DATABASE_URL:-}" ]; then
 	step "starting the dev database (PGlite, in memory) on port $port"
-	export DATABASE_URL=$(scripts/devdb.sh start --memory --port "$port")
 	trap 'scripts/devdb.sh stop' EXIT
+	DATABASE_URL=$(scripts/devdb.sh start --memory --port "$port")
+	export DATABASE_URL
 fi
 # Tests that need the database fail, not skip, from here on.
 export GOVCHAT_REQUIRE_DB=1

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,6 +17,16 @@ type Space struct {
 	Model      string
 	Dimensions int
 	State      string // building, active or retired
+	// Floor is the "no content" floor calibrated for this space, or nil.
+	Floor *SpaceFloor
+}
+
+// SpaceFloor is a "no content" floor calibrated on one embedding space
+// (retrieval.Floor's fields; the store does not interpret them).
+type SpaceFloor struct {
+	MinVector, MinText, MinVectorBoth, MinTextBoth float64
+	CalibratedAt                                   time.Time
+	Note                                           string // how it was calibrated: the dataset and its counts
 }
 
 func (sp Space) table() string { return "embeddings_" + strconv.Itoa(sp.ID) }
@@ -38,25 +49,51 @@ func (s *Store) BuildingSpace(ctx context.Context) (Space, error) {
 
 func (s *Store) spaceWhere(ctx context.Context, where string) (Space, error) {
 	var sp Space
-	err := s.pool.QueryRow(ctx, s.q(`SELECT id, model, dimensions, state FROM {{schema}}.embedding_spaces WHERE `+where+` ORDER BY id DESC LIMIT 1`)).
-		Scan(&sp.ID, &sp.Model, &sp.Dimensions, &sp.State)
+	var minV, minT, minVB, minTB *float64
+	var at *time.Time
+	var note *string
+	err := s.pool.QueryRow(ctx, s.q(`SELECT id, model, dimensions, state, floor_min_vector, floor_min_text,
+		floor_min_vector_both, floor_min_text_both, floor_calibrated_at, floor_note
+		FROM {{schema}}.embedding_spaces WHERE `+where+` ORDER BY id DESC LIMIT 1`)).
+		Scan(&sp.ID, &sp.Model, &sp.Dimensions, &sp.State, &minV, &minT, &minVB, &minTB, &at, &note)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sp, ErrNotFound
 	}
 	if err != nil {
 		return sp, fmt.Errorf("store: read embedding space: %w", err)
 	}
+	if minV != nil && minT != nil && minVB != nil && minTB != nil && at != nil {
+		sp.Floor = &SpaceFloor{MinVector: *minV, MinText: *minT, MinVectorBoth: *minVB, MinTextBoth: *minTB, CalibratedAt: *at}
+		if note != nil {
+			sp.Floor.Note = *note
+		}
+	}
 	return sp, nil
 }
 
-// EnsureSpace returns the active space when it was built by model at dims,
-// creates it when the index is empty, and otherwise refuses with
+// SetSpaceFloor stores a calibrated "no content" floor with a space that is
+// not retired. It returns ErrNotFound when the space is gone or retired.
+func (s *Store) SetSpaceFloor(ctx context.Context, sp Space, f SpaceFloor) error {
+	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {{schema}}.embedding_spaces SET floor_min_vector = $2, floor_min_text = $3,
+		floor_min_vector_both = $4, floor_min_text_both = $5, floor_calibrated_at = now(), floor_note = $6
+		WHERE id = $1 AND state <> 'retired'`), sp.ID, f.MinVector, f.MinText, f.MinVectorBoth, f.MinTextBoth, f.Note)
+	if err != nil {
+		return fmt.Errorf("store: save the floor of embedding space %d: %w", sp.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: save the floor of embedding space %d: %w", sp.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// EnsureSpace returns the active space when it was built by model at dims
+// (any dims when 0, as in CheckSpace), creates it when the index is empty, and otherwise refuses with
 // ErrModelMismatch: vectors of two models must never be compared.
 func (s *Store) EnsureSpace(ctx context.Context, model string, dims int) (Space, error) {
 	sp, err := s.ActiveSpace(ctx)
 	switch {
 	case err == nil:
-		if sp.Model != model || sp.Dimensions != dims {
+		if sp.Model != model || (dims != 0 && sp.Dimensions != dims) {
 			return sp, fmt.Errorf("%w: the index was built with %q (%d dimensions) but the configured embedder is %q (%d dimensions); "+
 				"configure the original embedder, or run `govchat ingest --reembed` to rebuild the index with the new one",
 				ErrModelMismatch, sp.Model, sp.Dimensions, model, dims)
@@ -69,13 +106,16 @@ func (s *Store) EnsureSpace(ctx context.Context, model string, dims int) (Space,
 	}
 }
 
-// CheckSpace is EnsureSpace for readers: it never creates anything.
+// CheckSpace is EnsureSpace for readers: it never creates anything. dims 0
+// means the embedder does not know its length yet (an OpenAI-compatible model
+// at its own dimensions before its first response): only the model is
+// compared, and the search checks the query vector's length.
 func (s *Store) CheckSpace(ctx context.Context, model string, dims int) (Space, error) {
 	sp, err := s.ActiveSpace(ctx)
 	if err != nil {
 		return sp, err
 	}
-	if sp.Model != model || sp.Dimensions != dims {
+	if sp.Model != model || (dims != 0 && sp.Dimensions != dims) {
 		return sp, fmt.Errorf("%w: the index was built with %q (%d dimensions) but the configured embedder is %q (%d dimensions); "+
 			"configure the original embedder, or run `govchat ingest --reembed`", ErrModelMismatch, sp.Model, sp.Dimensions, model, dims)
 	}
@@ -101,6 +141,9 @@ func (s *Store) StartBuildingSpace(ctx context.Context, model string, dims int) 
 
 func (s *Store) createSpace(ctx context.Context, model string, dims int, state string) (Space, error) {
 	sp := Space{Model: model, Dimensions: dims, State: state}
+	if dims <= 0 {
+		return sp, fmt.Errorf("store: create embedding space for %s: dimensions %d; embed a text first to learn the model's length", model, dims)
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, s.q(`INSERT INTO {{schema}}.embedding_spaces (model, dimensions, state, activated_at)
 			VALUES ($1, $2, $3, CASE WHEN $3 = 'active' THEN now() END) RETURNING id`), model, dims, state).Scan(&sp.ID); err != nil {

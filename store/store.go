@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 )
@@ -81,14 +82,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg.MaxConns = opts.MaxConns
 
 	// The vector type must exist before pgvector's types can be registered.
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
-	if err != nil {
-		return nil, fmt.Errorf("store: connect: %w", err)
-	}
-	_, err = conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS vector; CREATE SCHEMA IF NOT EXISTS `+opts.Schema)
-	conn.Close(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: create extension and schema: %w", err)
+	if err := createExtensionAndSchema(ctx, cfg.ConnConfig.Copy(), opts.Schema); err != nil {
+		return nil, err
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return pgxvec.RegisterTypes(ctx, c)
@@ -102,6 +97,54 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: ping: %w", err)
 	}
 	return &Store{pool: pool, schema: opts.Schema, log: log}, nil
+}
+
+// setupLock is the key of the transaction-level advisory lock that every
+// govchat process takes before creating the extension, a schema or a
+// migration, so instances started together on a new database take turns.
+// A transaction lock is released at COMMIT or ROLLBACK, so it is safe behind
+// PgBouncer in transaction mode, where a session lock could outlive its holder.
+const setupLock = 0x676f7663686174 // "govchat"
+
+// lockSetup takes the setup lock for the rest of tx.
+func lockSetup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(setupLock))
+	return err
+}
+
+// createExtensionAndSchema creates pgvector and the schema under the setup
+// lock. A creator that does not take the lock (another tool, an older
+// govchat) can still race us to the catalogue; its unique violation means the
+// object now exists, so one retry settles it.
+func createExtensionAndSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	create := func() error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if err := lockSetup(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS vector; CREATE SCHEMA IF NOT EXISTS `+schema)
+			return err
+		})
+	}
+	err = create()
+	if isUniqueViolation(err) {
+		err = create()
+	}
+	if err != nil {
+		return fmt.Errorf("store: create extension and schema: %w", err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports a unique_violation (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // Close closes every connection.
@@ -201,45 +244,64 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 
 // Migrate applies every pending migration, each in its own transaction, and
 // returns how many it applied. Re-running is a no-op. It refuses a database
-// whose schema is newer than this binary.
+// whose schema is newer than this binary. Each step holds the setup lock, so
+// several instances migrating one database at once apply every step exactly
+// once and the others see it done.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
 	}
-	if _, err := s.pool.Exec(ctx, s.q(`CREATE TABLE IF NOT EXISTS {{schema}}.schema_migrations (
-		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)); err != nil {
-		return 0, fmt.Errorf("store: create schema_migrations: %w", err)
-	}
 	applied := 0
 	for {
-		v, err := s.SchemaVersion(ctx)
-		if err != nil {
+		done, err := s.migrateStep(ctx, ms)
+		if err != nil || done {
 			return applied, err
 		}
-		if v > len(ms) {
-			return applied, fmt.Errorf("%w: database at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, v, len(ms))
-		}
-		if v == len(ms) {
-			return applied, nil
-		}
-		m := ms[v]
-		start := time.Now()
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			// The primary key on version makes a concurrent migrator fail here
-			// instead of applying the same step twice.
-			if _, err := tx.Exec(ctx, s.q(`INSERT INTO {{schema}}.schema_migrations (version, name) VALUES ($1, $2)`), m.version, m.name); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, s.q(m.sql))
-			return err
-		})
-		if err != nil {
-			return applied, fmt.Errorf("store: migration %s: %w", m.name, err)
-		}
-		s.log.Info("applied migration", "name", m.name, "ms", time.Since(start).Milliseconds())
 		applied++
 	}
+}
+
+// migrateStep applies the next pending migration under the setup lock, or
+// reports done when there is none.
+func (s *Store) migrateStep(ctx context.Context, ms []migration) (done bool, err error) {
+	start := time.Now()
+	var m migration
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockSetup(ctx, tx); err != nil {
+			return fmt.Errorf("store: take the migration lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, s.q(`CREATE TABLE IF NOT EXISTS {{schema}}.schema_migrations (
+			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)); err != nil {
+			return fmt.Errorf("store: create schema_migrations: %w", err)
+		}
+		var v int
+		if err := tx.QueryRow(ctx, s.q(`SELECT coalesce(max(version), 0) FROM {{schema}}.schema_migrations`)).Scan(&v); err != nil {
+			return fmt.Errorf("store: read schema version: %w", err)
+		}
+		if v > len(ms) {
+			return fmt.Errorf("%w: database at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, v, len(ms))
+		}
+		if v == len(ms) {
+			done = true
+			return nil
+		}
+		m = ms[v]
+		// The primary key on version still stops a migrator that does not
+		// take the lock from applying the same step twice.
+		if _, err := tx.Exec(ctx, s.q(`INSERT INTO {{schema}}.schema_migrations (version, name) VALUES ($1, $2)`), m.version, m.name); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, s.q(m.sql)); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		return nil
+	})
+	if err != nil || done {
+		return done, err
+	}
+	s.log.Info("applied migration", "name", m.name, "ms", time.Since(start).Milliseconds())
+	return false, nil
 }
 
 func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,6 +60,11 @@ type ContentAPI struct {
 	UserAgent     string        // default "govchat/<version> (+https://github.com/govchat/govchat)"
 	MaxBodyBytes  int64         // largest response body; default DefaultMaxBodyBytes
 	Logger        *slog.Logger  // nil discards
+	// Redirects are followed only to the host of the first request and
+	// never to a loopback, private or link-local address; AllowPrivate
+	// lifts the second rule for tests and mirrors on the local network.
+	// An HTTPClient with its own CheckRedirect keeps it.
+	AllowPrivate bool
 
 	// sleep waits between attempts; tests replace it to record delays.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -94,6 +100,7 @@ func (c ContentAPI) fetcher() *fetcher {
 	if f.client == nil {
 		f.client = &http.Client{Timeout: DefaultTimeout}
 	}
+	f.client = withRedirectPolicy(f.client, c.AllowPrivate)
 	limit, burst := c.Rate, c.Burst
 	if limit == 0 {
 		limit = DefaultRate
@@ -328,6 +335,9 @@ func (f *fetcher) do(ctx context.Context, u, accept string, okType func(string) 
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", accept)
 	resp, err := f.client.Do(req)
+	if errors.Is(err, ErrRedirect) {
+		return attempt{err: err} // the same redirect comes back on every try
+	}
 	if err != nil {
 		return attempt{err: err, retry: true}
 	}

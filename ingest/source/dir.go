@@ -131,10 +131,12 @@ func (d Dir) entry(ctx context.Context, root *os.Root, rel, full string, e fs.Di
 	}
 	f, err := root.Open(name)
 	if err != nil {
-		return yield(Item{Ref: full, Origin: full, Kind: kind, Err: fmt.Errorf("source: opening %s: %w", full, err)})
+		return yield(Item{Ref: full, Origin: full, Rel: rel, Kind: kind, Err: fmt.Errorf("source: opening %s: %w", full, err)})
 	}
 	defer f.Close()
-	return yield(readItem(f, full, kind, maxBytes))
+	it := readItem(f, full, kind, maxBytes)
+	it.Rel = rel
+	return yield(it)
 }
 
 // file reads the single regular file named by Dir.Path.
@@ -152,7 +154,9 @@ func (d Dir) file(ctx context.Context, full string, maxBytes int64, skip func(st
 		return yield(Item{Ref: full, Origin: full, Kind: kind, Err: fmt.Errorf("source: opening %s: %w", full, err)})
 	}
 	defer f.Close()
-	return yield(readItem(f, full, kind, maxBytes))
+	it := readItem(f, full, kind, maxBytes)
+	it.Rel = filepath.Base(full)
+	return yield(it)
 }
 
 // readItem reads at most maxBytes of an open regular file into an Item.

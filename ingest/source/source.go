@@ -27,8 +27,13 @@ const (
 type Item struct {
 	Ref    string // base path ("/renew-adult-passport") or file path
 	Origin string // file path or URL, for logs
-	Kind   string // KindContentItem, KindHTML or KindMarkdown
-	Body   []byte // nil when Err is set or the item is gone
+	// Rel is a file's path under the directory read ("guides/bins.md"),
+	// or its name when a single file was read; "" for fetched items. A page
+	// with no usable URL of its own takes its path from it, never from
+	// where the files happen to sit on this machine.
+	Rel  string
+	Kind string // KindContentItem, KindHTML or KindMarkdown
+	Body []byte // nil when Err is set or the item is gone
 	// Err is a failure of this item only. Stored content for Ref should be
 	// left alone: the item may be back next time.
 	Err error

@@ -125,7 +125,11 @@ func MemPeak() (stop func() (sys, heap uint64)) {
 // Fill writes docs with store.ReplaceDocument, embedding their chunks in
 // batches of about batch texts; it returns the chunks written.
 func Fill(ctx context.Context, st *store.Store, emb retrieval.Embedder, docs []ingest.Parsed, batch int, progress func(int)) (int, error) {
-	sp, err := st.EnsureSpace(ctx, emb.Model(), emb.Dimensions())
+	dims, err := ingest.Dimensions(ctx, emb)
+	if err != nil {
+		return 0, err
+	}
+	sp, err := st.EnsureSpace(ctx, emb.Model(), dims)
 	if err != nil {
 		return 0, err
 	}

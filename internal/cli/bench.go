@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/config"
+	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 
 	"github.com/govchat/govchat/internal/bench"
@@ -30,7 +32,7 @@ func runBench(ctx context.Context, io IO, args []string) error {
 			return benchIngest(ctx, io, args[1:])
 		}
 	}
-	fmt.Fprintln(io.Err, `usage: govchat bench retrieval --dataset FILE [--sweep] [--floor] [--detail]
+	fmt.Fprintln(io.Err, `usage: govchat bench retrieval --dataset FILE [--sweep] [--floor [--save]] [--detail]
        govchat bench search --chunks N [--queries N] [--from DIR]
        govchat bench ingest --from DIR [--chunks N]`)
 	return errUsage
@@ -40,7 +42,8 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	fs := flags("bench retrieval", io, append(benchSettings, "top-k", "ef-search", "max-per-page", "doc-type-weights")...)
 	dataset := fs.String("dataset", "", "JSON Lines question set (shared/eval/dev.jsonl)")
 	sweep := fs.Bool("sweep", false, "also score variations of the fusion settings, one row each")
-	floorOnly := fs.Bool("floor", false, "report the no-content floor evidence instead of recall")
+	floorOnly := fs.Bool("floor", false, "report the no-content floor evidence and the floor calibrated from it, instead of recall")
+	save := fs.Bool("save", false, "with --floor: store the calibrated floor with the index's embedding space")
 	detail := fs.Bool("detail", false, "list misses and every item's floor scores")
 	rrfK := fs.Int("rrf-k", 0, "override the RRF k")
 	depth := fs.Int("depth", 0, "override both ranker depths")
@@ -74,12 +77,11 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	base.RRFK, base.Candidates = *rrfK, *cands
 	base.VectorK, base.TextK = *depth, *depth
 	if *floorOnly {
-		rows, err := bench.FloorEvidence(ctx, st, emb, items, base)
-		if err != nil {
-			return err
-		}
-		bench.PrintFloor(io.Out, rows, base.Floor, *detail)
-		return nil
+		return benchFloor(ctx, io, st, emb, items, base, *dataset, *detail, *save)
+	}
+	if *save {
+		fmt.Fprintln(io.Err, "govchat bench retrieval: --save goes with --floor")
+		return errUsage
 	}
 	modes := []bench.Mode{
 		{Name: "vector only", Ranker: bench.Vector, Opts: bench.SingleRanker(base, bench.Vector)},
@@ -271,5 +273,60 @@ func benchIngest(ctx context.Context, io IO, args []string) error {
 		return nil
 	}
 	bench.PrintIngest(io.Out, runs, full.Elapsed)
+	return nil
+}
+
+// benchFloor prints the floor evidence under the floor in force, calibrates
+// a floor from it and, with save, stores that with the embedding space.
+func benchFloor(ctx context.Context, io IO, st *store.Store, emb embedder, items []bench.Item, base retrieval.Options,
+	dataset string, detail, save bool) error {
+	sp, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
+	if err != nil {
+		return err
+	}
+	rows, err := bench.FloorEvidence(ctx, st, emb, items, base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "In force: %s\n\n", floorText(sp))
+	cur, _ := retrieval.FloorFor(sp)
+	bench.PrintFloor(io.Out, rows, cur, detail)
+
+	samples := make([]retrieval.FloorSample, len(rows))
+	for i, r := range rows {
+		samples[i] = retrieval.FloorSample{BestVector: r.BestVector, BestText: r.BestText, WantPass: r.WantPass}
+	}
+	f, err := retrieval.Calibrate(samples)
+	if err != nil {
+		return err
+	}
+	fp, fn, pass, decl := 0, 0, 0, 0
+	for _, s := range samples {
+		ok := f.Passes(s.BestVector, s.BestText)
+		switch {
+		case s.WantPass:
+			pass++
+			if !ok {
+				fn++
+			}
+		default:
+			decl++
+			if ok {
+				fp++
+			}
+		}
+	}
+	note := fmt.Sprintf("%s: %d should pass, %d should decline; %d false positives, %d false negatives", filepath.Base(dataset), pass, decl, fp, fn)
+	fmt.Fprintf(io.Out, "\nCalibrated for %s: cosine %.2f, full-text %.2f, or both %.2f and %.2f (%s)\n",
+		sp.Model, f.MinVector, f.MinText, f.MinVectorBoth, f.MinTextBoth, note)
+	if !save {
+		fmt.Fprintln(io.Out, "Not saved: add --save to store it with the embedding space.")
+		return nil
+	}
+	if err := st.SetSpaceFloor(ctx, sp, store.SpaceFloor{MinVector: f.MinVector, MinText: f.MinText,
+		MinVectorBoth: f.MinVectorBoth, MinTextBoth: f.MinTextBoth, Note: note}); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "Saved with embedding space %d; serve and eval use it from their next search.\n", sp.ID)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 )
 
@@ -225,14 +226,19 @@ func runIndex(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Out).Encode(map[string]any{"counts": counts, "embedding_model": space.Model,
-			"embedding_dimensions": space.Dimensions, "last_run": run})
+		out := map[string]any{"counts": counts, "embedding_model": space.Model, "embedding_dimensions": space.Dimensions, "last_run": run}
+		if space.ID != 0 {
+			f, rule := retrieval.FloorFor(space)
+			out["floor"] = map[string]any{"rule": rule, "min_vector": f.MinVector, "min_text": f.MinText,
+				"min_vector_both": f.MinVectorBoth, "min_text_both": f.MinTextBoth}
+		}
+		return json.NewEncoder(io.Out).Encode(out)
 	}
 	if space.ID == 0 {
 		fmt.Fprintln(io.Out, "The index is empty. Run `govchat ingest`.")
 		return nil
 	}
-	fmt.Fprintf(io.Out, "Embedding model: %s (%d dimensions)\n\n%-36s %-6s %9s %7s\n", space.Model, space.Dimensions, "schema", "locale", "documents", "chunks")
+	fmt.Fprintf(io.Out, "Embedding model: %s (%d dimensions)\nNo-content floor: %s\n\n%-36s %-6s %9s %7s\n", space.Model, space.Dimensions, floorText(space), "schema", "locale", "documents", "chunks")
 	td, tc := 0, 0
 	for _, c := range counts {
 		fmt.Fprintf(io.Out, "%-36s %-6s %9d %7d\n", c.SchemaName, c.Locale, c.Documents, c.Chunks)

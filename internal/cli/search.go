@@ -106,8 +106,9 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	if res.NoContent {
 		verdict = "NO CONTENT: below the floor, the bot would say it cannot find guidance"
 	}
-	fmt.Fprintf(io.Out, "Question locale %s; best cosine %.3f, best full-text %.3f: %s\n(embed %s, search %s)\n\n",
-		res.Locale, res.BestVector, res.BestText, verdict, res.EmbedTime.Round(10e3), res.SearchTime.Round(10e3))
+	fmt.Fprintf(io.Out, "Question locale %s; best cosine %.3f, best full-text %.3f: %s\n(%s floor: cosine %.2f, full-text %.2f, or both %.2f and %.2f; embed %s, search %s)\n\n",
+		res.Locale, res.BestVector, res.BestText, verdict, res.FloorRule, res.Floor.MinVector, res.Floor.MinText,
+		res.Floor.MinVectorBoth, res.Floor.MinTextBoth, res.EmbedTime.Round(10e3), res.SearchTime.Round(10e3))
 	for i, p := range out {
 		heading := p.Heading
 		if heading != "" {

@@ -56,14 +56,38 @@ func searchOptions(cfg config.Config) (retrieval.Options, error) {
 	if err != nil {
 		return retrieval.Options{}, err
 	}
-	floor := retrieval.DefaultFloor()
-	if cfg.MinVectorScore >= 0 {
-		floor.MinVector = cfg.MinVectorScore
+	// The floor is the index's embedding space's own (retrieval.FloorFor);
+	// the settings replace single thresholds of it.
+	return retrieval.Options{K: cfg.TopK, EfSearch: cfg.EfSearch, MaxPerPage: cfg.MaxPerPage, Weights: w,
+		SpaceFloor: true, Override: &retrieval.FloorOverride{MinVector: cfg.MinVectorScore, MinText: cfg.MinTextScore}}, nil
+}
+
+// floorText describes the "no content" floor that searches of sp use.
+func floorText(sp store.Space) string {
+	f, rule := retrieval.FloorFor(sp)
+	nums := fmt.Sprintf("cosine %.2f, full-text %.2f, or both %.2f and %.2f", f.MinVector, f.MinText, f.MinVectorBoth, f.MinTextBoth)
+	switch rule {
+	case retrieval.FloorCalibrated:
+		return fmt.Sprintf("calibrated %s (%s): %s", sp.Floor.CalibratedAt.Format("2006-01-02"), sp.Floor.Note, nums)
+	case retrieval.FloorBuiltIn:
+		return "calibrated for this model in docs/retrieval.md: " + nums
 	}
-	if cfg.MinTextScore >= 0 {
-		floor.MinText = cfg.MinTextScore
+	return fmt.Sprintf("not calibrated for %s: full-text evidence only (ts_rank %.2f); "+
+		"run `govchat bench retrieval --dataset FILE --floor --save` to calibrate it", sp.Model, f.MinText)
+}
+
+// logFloor says at start which floor answers will use, and warns when the
+// index's space has none of its own.
+func logFloor(ctx context.Context, st *store.Store, log *slog.Logger) {
+	sp, err := st.ActiveSpace(ctx)
+	if err != nil {
+		return // an empty index is reported elsewhere
 	}
-	return retrieval.Options{K: cfg.TopK, EfSearch: cfg.EfSearch, MaxPerPage: cfg.MaxPerPage, Weights: w, Floor: floor}, nil
+	if _, rule := retrieval.FloorFor(sp); rule == retrieval.FloorUncalibrated {
+		log.Warn("no-content floor: "+floorText(sp), "model", sp.Model)
+		return
+	}
+	log.Info("no-content floor: "+floorText(sp), "model", sp.Model)
 }
 
 func toLimit(perSecond float64) rate.Limit { return rate.Limit(perSecond) }
@@ -102,6 +126,7 @@ func openStack(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 		return nil, err
 	}
 	s.searcher = retrieval.New(st, emb, opts)
+	logFloor(ctx, st, log)
 	if cfg.UseLLM() {
 		c := llmClient(cfg)
 		s.llm = c

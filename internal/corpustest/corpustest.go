@@ -1,21 +1,17 @@
-// Package corpustest gives tests the shared GOV.UK corpus and the local
-// embedder's vector file, and an index of the corpus built once per test
-// binary. A missing file fails the test in CI and skips it elsewhere.
+// Package corpustest is the one place tests find the fixtures that live
+// outside the repository: the shared GOV.UK corpus and dev question set in
+// ../shared, and the local embedder's vector file. A missing fixture fails
+// the test in CI (CI set, or GOVCHAT_REQUIRE_DB=1) with one message saying
+// how to get it, and skips it elsewhere. It imports nothing of govchat, so
+// every package's tests can use it; corpusindex builds the indexed corpus.
 package corpustest
 
 import (
-	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
-
-	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
-	"github.com/govchat/govchat/store"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // root is the repository root, found from this file's own path.
@@ -24,18 +20,28 @@ func root() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// Required reports whether missing fixtures fail tests instead of skipping them.
+func Required() bool {
+	return os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1"
+}
+
 // Need fails in CI (or with GOVCHAT_REQUIRE_DB=1) and skips elsewhere when
 // path is missing; fix says how to get it.
 func Need(t testing.TB, path, fix string) {
 	t.Helper()
-	if _, err := os.Stat(path); err == nil {
+	_, err := os.Stat(path)
+	if err == nil {
 		return
 	}
-	if os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
-		t.Fatalf("%s is missing: %s", path, fix)
+	msg := fmt.Sprintf("test fixture %s is missing (%v): %s", path, err, fix)
+	if Required() {
+		t.Fatal(msg + " [CI or GOVCHAT_REQUIRE_DB=1: missing fixtures fail]")
 	}
-	t.Skipf("%s is missing: %s", path, fix)
+	t.Skip(msg)
 }
+
+// Root is the repository root, for tests that build or run the binary.
+func Root() string { return root() }
 
 // CorpusDir is the shared corpus directory, beside the repository.
 func CorpusDir(t testing.TB) string {
@@ -53,53 +59,21 @@ func DevSet(t testing.TB) string {
 	return path
 }
 
-// VectorsFile is the local embedder's vector file (GOVCHAT_VECTORS_FILE or
-// the cache that scripts/vectors.sh fills).
+// VectorsFile is the local embedder's vector file (GOVCHAT_VECTORS_FILE, or
+// the cache that scripts/vectors.sh fills: GOVCHAT_CACHE, default .cache).
 func VectorsFile(t testing.TB) string {
 	t.Helper()
 	path := os.Getenv("GOVCHAT_VECTORS_FILE")
 	if path == "" {
-		path = filepath.Join(root(), ".cache", "govchat", "vectors-100d.bin")
+		cache := os.Getenv("GOVCHAT_CACHE") // as scripts/vectors.sh reads it, from the root
+		if cache == "" {
+			cache = ".cache"
+		}
+		if !filepath.IsAbs(cache) {
+			cache = filepath.Join(root(), cache)
+		}
+		path = filepath.Join(cache, "govchat", "vectors-100d.bin")
 	}
 	Need(t, path, "run scripts/vectors.sh")
 	return path
-}
-
-// Index is the shared corpus ingested with the local embedder into a schema
-// of its own. Call storetest.DropShared from TestMain to remove it.
-type Index struct {
-	Store    *store.Store
-	Embedder *embed.Local
-}
-
-var (
-	once  sync.Once
-	index Index
-)
-
-// Shared returns the corpus index, building it on first use.
-func Shared(t testing.TB) Index {
-	t.Helper()
-	dir, vectors := CorpusDir(t), VectorsFile(t)
-	storetest.URL(t)
-	once.Do(func() {
-		st := storetest.NewShared(t)
-		emb, err := embed.NewLocal(vectors)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		index = Index{Store: st, Embedder: emb}
-	})
-	if index.Store == nil {
-		t.Fatal("the corpus index failed to build in an earlier test")
-	}
-	return index
 }

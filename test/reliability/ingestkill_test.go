@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/store/storetest"
 )
@@ -50,13 +51,7 @@ type indexStatus struct {
 func TestKilledIngestCompletesOnRerun(t *testing.T) {
 	url := storetest.URL(t)
 	root := repoRoot(t)
-	corpus := filepath.Join(root, "..", "shared", "corpus", "govuk")
-	if _, err := os.Stat(corpus); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: %v", corpus, err)
-		}
-		t.Skipf("%s is missing", corpus)
-	}
+	corpus := corpustest.CorpusDir(t)
 	bin := buildGovchat(t, root)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
