@@ -253,6 +253,8 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	t.out.Retrieved = res.Passages
 	t.out.NoContent = res.NoContent
 	if res.NoContent || len(res.Passages) == 0 {
+		p.log.Info("no content", "message", t.out.MessageID, "floor", res.FloorRule,
+			"best_vector", res.BestVector, "best_text", res.BestText)
 		t.fixed(StatusNoContent, MsgNoContent)
 		return nil
 	}
