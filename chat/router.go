@@ -138,7 +138,7 @@ type thresholds struct {
 	outOfScope   float64
 }
 
-var defaultThresholds = thresholds{crisis: 0.35, multi: 0.9, crisisOverPI: 0.5, decline: 0.6, personalInfo: 0.7, refusal: 0.5, outOfScope: 0.75}
+var defaultThresholds = thresholds{crisis: 0.35, multi: 0.9, crisisOverPI: 0.5, decline: 0.6, personalInfo: 0.7, refusal: 0.5, outOfScope: 0.8}
 
 //go:embed routedata/train.jsonl
 var routeTrainData []byte
