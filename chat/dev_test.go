@@ -108,9 +108,10 @@ func TestDevSetChecks(t *testing.T) {
 	for k, c := range counts {
 		t.Logf("%-13s %d/%d handled offline", k, c[0], c[1])
 	}
-	// The router's model stops 4 of the 38 real dev questions today (two as
-	// out of scope, two as crisis: it errs towards signposting); docs/eval.md.
-	if stopped > 4 {
-		t.Errorf("the router stopped %d real dev questions; want at most 4", stopped)
+	// On its own the router stops 1 of the 38 real dev questions today: a
+	// follow-up that only makes sense with its history. The pipeline routes
+	// follow-ups again once rewritten, and answers it (docs/eval.md).
+	if stopped > 1 {
+		t.Errorf("the router stopped %d real dev questions; want at most 1", stopped)
 	}
 }

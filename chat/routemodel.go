@@ -250,8 +250,7 @@ var defaultTrain = trainOptions{balance: 0, epochs: 30, rate: 0.5, l2: 1e-5, see
 
 // trainLinear fits the model by stochastic gradient descent with
 // class-balanced example weights and a fixed shuffling seed.
-func trainLinear(examples []RouteExample, feat featurizer, opt trainOptions) *linearModel {
-	labels := AllLabels()
+func trainLinear(examples []RouteExample, labels []Label, feat featurizer, opt trainOptions) *linearModel {
 	index := map[Label]int{}
 	for i, l := range labels {
 		index[l] = i

@@ -171,7 +171,7 @@ func NewRouter(examples []RouteExample, enc Encoder, dims int) *Router {
 	if enc == nil {
 		dims = 0
 	}
-	return &Router{model: trainLinear(examples, featurizer{enc: enc, dims: dims}, defaultTrain), th: defaultThresholds}
+	return &Router{model: trainLinear(examples, AllLabels(), featurizer{enc: enc, dims: dims}, defaultTrain), th: defaultThresholds}
 }
 
 // BuiltinRoutingSet returns the labelled routing set the default router
