@@ -170,10 +170,9 @@ func TestDevSetBehaviourOffline(t *testing.T) {
 	}
 	t.Logf("answered with an expected source: %d of %d answerable and follow-up questions", answeredWithSource, answerable)
 	// Retrieval quality is measured by the eval harness; this guards against
-	// the pipeline declining everything. Measured: 19 of 36 with the router
-	// (it stops 4 real dev questions, docs/eval.md).
-	if answeredWithSource*2 < answerable {
-		t.Errorf("answered with an expected source %d of %d; want at least 50%%", answeredWithSource, answerable)
+	// the pipeline declining everything. Measured: 22 of 36.
+	if answeredWithSource*10 < answerable*6 {
+		t.Errorf("answered with an expected source %d of %d; want at least 60%%", answeredWithSource, answerable)
 	}
 	if strings.Contains(logs.String(), "question\":") {
 		t.Error("the logs contain a question field")
