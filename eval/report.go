@@ -111,10 +111,7 @@ type ItemReport struct {
 	Retrieved      []string `json:"retrieved"`
 	Context        []string `json:"context"`
 	Cited          []string `json:"cited"`
-	// Citations are the cited sources, each marked relevant when it
-	// matches an expected source (lenient).
-	Citations []Citation `json:"citations"`
-	Sources   []string   `json:"sources"`
+	Sources        []string `json:"sources"`
 	FactsFound     []string `json:"facts_found"`
 	FactsMissing   []string `json:"facts_missing"`
 	HitRanks       []int    `json:"hit_ranks"`
@@ -124,6 +121,9 @@ type ItemReport struct {
 	Problems       []string `json:"problems,omitempty"`
 	DurationMS     float64  `json:"duration_ms"`
 	Error          string   `json:"error,omitempty"`
+	// Citations are the cited sources, each marked relevant when it
+	// matches an expected source (lenient).
+	Citations []Citation `json:"citations"`
 	// ComposerPassages, for answers by the offline composer, are its
 	// judgement of each passage it saw (chat.Extractive.Explain) next to
 	// whether the passage matches an expected source.
