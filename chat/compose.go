@@ -217,13 +217,15 @@ func passageUnits(passage int, text string) []unit {
 	}
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
-		if strings.HasSuffix(l, ":") && i+1 < len(lines) && (bullet[i+1] || len([]rune(lines[i+1])) < 80) {
+		colon := strings.HasSuffix(l, ":")
+		// "You'll need the following to apply" heads a bulleted list too.
+		if i+1 < len(lines) && ((colon && (bullet[i+1] || len([]rune(lines[i+1])) < 80)) || (!endsSentence(l) && bullet[i+1])) {
 			sents := splitSentences(l)
 			for _, s := range sents[:len(sents)-1] {
 				add(s, nil)
 			}
 			var items []string
-			for i+1 < len(lines) && (bullet[i+1] || (!endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
+			for i+1 < len(lines) && (bullet[i+1] || (colon && !endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
 				i++
 				if strings.IndexFunc(lines[i], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 					items = append(items, lines[i]) // skip empty bullets like "-"
@@ -352,6 +354,8 @@ func stem(w string) string {
 	switch {
 	case n > 4 && strings.HasSuffix(w, "ies"):
 		w = w[:n-3] + "y"
+	case n > 6 && strings.HasSuffix(w, "ment"):
+		w = w[:n-4] // "replacement"/"replace"
 	case n > 5 && strings.HasSuffix(w, "ing"):
 		w = w[:n-3]
 	case n > 4 && strings.HasSuffix(w, "ed"):

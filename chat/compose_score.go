@@ -57,7 +57,7 @@ func (e Extractive) Explain(question string, passages []govchat.Passage) Explana
 }
 
 // features are the kinds of fact a sentence states, or a question asks for.
-type features struct{ amount, time, phone, hours, count, condition, steps, list bool }
+type features struct{ amount, time, phone, hours, count, condition, steps, list, who bool }
 
 func (f features) names() []string {
 	var out []string
@@ -65,7 +65,7 @@ func (f features) names() []string {
 		on   bool
 		name string
 	}{{f.amount, "amount"}, {f.time, "time"}, {f.phone, "phone"}, {f.hours, "hours"}, {f.count, "count"},
-		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}} {
+		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}} {
 		if n.on {
 			out = append(out, n.name)
 		}
@@ -74,31 +74,35 @@ func (f features) names() []string {
 }
 
 var (
-	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap)\b|£`)
+	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
 	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|\bwhen\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
 	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch)\b`)
 	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
 	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b`)
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
+	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
 	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|forced|required)\b`)
 
 	hasAmount    = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
 	hasDuration  = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate      = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
 	hasNumber    = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone     = regexp.MustCompile(`\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+44\s?\d|\b(?:999|111|112|101)\b`)
+	hasPhone     = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
 	hasHours     = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
+	// An organisation's name: capitalised words after the first, or an
+	// abbreviation in brackets ("the Government Digital Service (GDS)").
+	hasName      = regexp.MustCompile(`\S\s+(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|\([A-Z]{2,6}\)`)
 	hasCondition = regexp.MustCompile(`(?i)\b(?:if|unless|must|need|needs|have\s+to|has\s+to|only|cannot|can't|can|not|eligible|allowed|entitled|illegal|legal|required)\b`)
 	// A step starts with a verb telling the reader what to do.
-	hasStep = regexp.MustCompile(`^(?:Apply|Tell|Contact|Call|Phone|Report|Fill|Send|Book|Check|Go|Use|Ask|Get|Make|Register|Pay|Complete|Write|Bring|Take|Find|Sign|Follow|Give|Choose|Read|Download|Visit|Include|Post|Email|Keep|Start|Print|Reset|Renew|Update|Cancel|Change)\b`)
+	hasStep = regexp.MustCompile(`^To\s+\w+[^.]*,|^(?:Please\s+\w+|Search|Look|Enter|Select|Submit|Wait|Allow|Provide|Claim|Order|Arrange|Speak|Log|Create|Apply|Tell|Contact|Call|Phone|Report|Fill|Send|Book|Check|Go|Use|Ask|Get|Make|Register|Pay|Complete|Write|Bring|Take|Find|Sign|Follow|Give|Choose|Read|Download|Visit|Include|Post|Email|Keep|Start|Print|Reset|Renew|Update|Cancel|Change)\b`)
 )
 
 func analyseQuestion(s string) question {
 	q := question{want: features{
 		amount: askAmount.MatchString(s), time: askTime.MatchString(s), phone: askPhone.MatchString(s),
 		hours: askHours.MatchString(s), count: askCount.MatchString(s), condition: askCondition.MatchString(s),
-		steps: askSteps.MatchString(s), list: askList.MatchString(s),
+		steps: askSteps.MatchString(s), list: askList.MatchString(s), who: askWho.MatchString(s),
 	}}
 	set := stemSet(s)
 	// "how much" shares no word with "It costs £34", so the kind of fact
@@ -126,7 +130,7 @@ func sentenceFeatures(u unit) features {
 		amount: hasAmount.MatchString(s), time: hasDuration.MatchString(s) || hasDate.MatchString(s),
 		phone: hasPhone.MatchString(s), hours: hasHours.MatchString(s), count: hasNumber.MatchString(s),
 		condition: hasCondition.MatchString(s), steps: len(u.items) > 0 || hasStep.MatchString(u.text),
-		list: len(u.items) > 0,
+		list: len(u.items) > 0, who: hasName.MatchString(s),
 	}
 }
 
@@ -160,32 +164,33 @@ func intentScore(want, have, got features) float64 {
 	add(want.condition, have.condition, got.condition, 0.1)
 	add(want.steps, have.steps, got.steps, 0.2)
 	add(want.list, have.list, got.list, 0.3)
+	add(want.who, have.who, got.who, 0.3)
 	return s
 }
 
 // strongIntent reports whether the question asks for a specific kind of
 // fact that the lead sentence should hold.
 func (f features) strong() features {
-	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps}
+	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who}
 }
 
 func (f features) any() bool {
-	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list
+	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who
 }
 
 func (f features) overlaps(g features) bool {
 	return (f.amount && g.amount) || (f.time && g.time) || (f.phone && g.phone) || (f.hours && g.hours) ||
-		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list)
+		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who)
 }
 
 func (f features) and(g features) features {
 	return features{f.amount && g.amount, f.time && g.time, f.phone && g.phone, f.hours && g.hours,
-		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list}
+		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who}
 }
 
 func (f features) or(g features) features {
 	return features{f.amount || g.amount, f.time || g.time, f.phone || g.phone, f.hours || g.hours,
-		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list}
+		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who}
 }
 
 // scorer holds what every score needs: the question, term weights and the
@@ -459,6 +464,24 @@ func (e Extractive) plan(question string, passages []govchat.Passage) plan {
 	return pl
 }
 
+var numberRE = regexp.MustCompile(`\d[\d,.]*`)
+
+func addNumbers(u unit, seen map[string]bool) {
+	for _, n := range numberRE.FindAllString(u.full(), -1) {
+		seen[strings.TrimRight(n, ",.")] = true
+	}
+}
+
+// newNumber reports whether u states a number the answer does not have yet.
+func newNumber(u unit, seen map[string]bool) bool {
+	for _, n := range numberRE.FindAllString(u.full(), -1) {
+		if !seen[strings.TrimRight(n, ",.")] {
+			return true
+		}
+	}
+	return false
+}
+
 // injected reports whether unit i reads as an instruction planted in a
 // page; such text is never quoted. The check is slow, so it runs only for
 // units about to be picked, once each.
@@ -527,6 +550,8 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 	chosen := []unit{units[lead]}
 	covered := maps2(units[lead].stems)
 	got := units[lead].feat
+	numbers := map[string]bool{}
+	addNumbers(units[lead], numbers)
 	words := units[lead].words
 	passages := map[int]bool{units[lead].passage: true}
 	_, _, leadScore := sc.unitScore(units[lead], nil, features{})
@@ -542,7 +567,13 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 			if picked[i] || words+u.words > maxWords || (!passages[u.passage] && len(passages) >= maxPass) {
 				continue
 			}
-			_, _, s := sc.unitScore(u, covered, got)
+			g := got
+			if newNumber(u, numbers) {
+				// A second amount or limit ("up to 50 if you hold a
+				// licence") is a new fact, not a repeat.
+				g.amount, g.time, g.count = false, false, false
+			}
+			_, _, s := sc.unitScore(u, covered, g)
 			if i > 0 && picked[i-1] && units[i-1].passage == u.passage && s > 0 {
 				s *= 1.25 // the next sentence often finishes the thought
 			}
@@ -578,6 +609,7 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 			covered[t] = true
 		}
 		got = got.or(u.feat)
+		addNumbers(u, numbers)
 	}
 	// The lead's page first, then the others, each in the passages' order.
 	rest := chosen[1:]
