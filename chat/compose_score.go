@@ -31,6 +31,7 @@ type PassageRelevance struct {
 	URL      string  `json:"url"`
 	Lexical  float64 `json:"lexical"` // idf-weighted share of question terms in the passage, title and headings
 	Heading  float64 `json:"heading"` // the same, in the title and headings alone
+	Section  float64 `json:"section"` // the same, in the passage's own heading (the page title for a page's lead passage)
 	Vector   float64 `json:"vector"`  // the retriever's cosine similarity, relative to the best passage's
 	Novel    float64 `json:"novel"`   // weight of the question terms it has and the best passage lacks
 	Score    float64 `json:"score"`
@@ -75,7 +76,7 @@ func (f features) names() []string {
 
 var (
 	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
-	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|\bwhen\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
+	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
 	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch)\b`)
 	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
 	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b`)
@@ -84,12 +85,12 @@ var (
 	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
 	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|forced|required)\b`)
 
-	hasAmount    = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
-	hasDuration  = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
-	hasDate      = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
-	hasNumber    = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone     = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
-	hasHours     = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
+	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
+	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
+	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
+	hasNumber   = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
+	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
+	hasHours    = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
 	// An organisation's name: capitalised words after the first, or an
 	// abbreviation in brackets ("the Government Digital Service (GDS)").
 	hasName      = regexp.MustCompile(`\S\s+(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|\([A-Z]{2,6}\)`)
@@ -252,12 +253,17 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 	}
 	for i, p := range passages {
 		r := PassageRelevance{Index: i, URL: p.URL, Lexical: sc.coverage(full[i], nil), Heading: sc.coverage(sc.heading[i], nil)}
+		if h := p.Heading(); h != "" {
+			r.Section = sc.coverage(stemSet(h), nil)
+		} else {
+			r.Section = sc.coverage(stemSet(p.Title), nil)
+		}
 		r.Vector = 1 // no vector scores: no evidence either way
 		if maxVec > 0 {
 			r.Vector = math.Max(0, p.VectorScore) / maxVec
 		}
 		retr := 0.5*r.Vector + 0.5/(1+0.25*float64(i))
-		r.Score = lexShare*(0.6*r.Lexical+0.4*r.Heading) + (1-lexShare)*retr
+		r.Score = lexShare*(0.5*r.Lexical+0.25*r.Heading+0.25*r.Section) + (1-lexShare)*retr
 		sc.rel = append(sc.rel, r)
 	}
 	sc.markRelevant(passages)
@@ -321,6 +327,10 @@ func (sc *scorer) markRelevant(passages []govchat.Passage) {
 		sc.rel[i] = r
 	}
 }
+
+// maxPages is the most pages an answer quotes: the lead's, and one more
+// for the other half of a two-part question.
+const maxPages = 2
 
 // A supporting sentence must score this share of the lead's score: a
 // little from the lead's own page, nearly as much from another page.
@@ -388,7 +398,7 @@ func (sc *scorer) answered(stems map[string]bool) float64 {
 // topic words these count a tenth.
 var lightVerbs = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields("need needs needed get gets getting do does done make makes made take takes taking go goes going use want know sort put let say come turn find give keep happen") {
+	for _, w := range strings.Fields("need needs needed get gets getting do does done make makes made take takes taking go goes going use want know sort put let say come turn happen") {
 		m[stem(w)] = true
 	}
 	return m
@@ -556,6 +566,7 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 	passages := map[int]bool{units[lead].passage: true}
 	_, _, leadScore := sc.unitScore(units[lead], nil, features{})
 	leadPage := pagePath(sc.rel[units[lead].passage].URL)
+	pages := map[string]bool{leadPage: true}
 	lacking := map[string]bool{}
 	for _, t := range sc.q.terms {
 		lacking[t] = !sc.full[units[lead].passage][t]
@@ -564,7 +575,8 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 		bi, bs := -1, 0.0
 		for _, i := range cands {
 			u := units[i]
-			if picked[i] || words+u.words > maxWords || (!passages[u.passage] && len(passages) >= maxPass) {
+			if picked[i] || words+u.words > maxWords || (!passages[u.passage] && len(passages) >= maxPass) ||
+				(!pages[pagePath(sc.rel[u.passage].URL)] && len(pages) >= maxPages) {
 				continue
 			}
 			g := got
@@ -604,6 +616,7 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 		}
 		chosen = append(chosen, u)
 		passages[u.passage] = true
+		pages[pagePath(sc.rel[u.passage].URL)] = true
 		words += u.words
 		for t := range u.stems {
 			covered[t] = true
