@@ -48,7 +48,7 @@ type Composition struct {
 // The zero value is ready to use.
 type Extractive struct {
 	MaxSentences int // sentences or lists quoted; default 4
-	MaxWords     int // words quoted in total; default 110
+	MaxWords     int // words quoted in total; default 105
 	MaxPassages  int // passages quoted from; default 3
 }
 
@@ -58,7 +58,7 @@ func (e Extractive) limits() (maxSent, maxWords, maxPass int) {
 		maxSent = 4
 	}
 	if maxWords <= 0 {
-		maxWords = 110
+		maxWords = 105
 	}
 	if maxPass <= 0 {
 		maxPass = 3

@@ -335,8 +335,11 @@ const maxPages = 2
 // A supporting sentence must score this share of the lead's score: a
 // little from the lead's own page, nearly as much from another page.
 const (
-	samePageSentence  = 0.3
+	samePageSentence  = 0.2
 	otherPageSentence = 0.9
+	// otherPageHalf is the share for a sentence from another page that
+	// answers the other half of the question.
+	otherPageHalf = 0.6
 )
 
 // otherPageRatio is how close to the best passage's score a passage from
@@ -597,7 +600,7 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 				// answers question words the lead's passage does not use.
 				newFact := sc.q.want.strong().overlaps(u.feat) && !got.overlaps(u.feat.and(sc.q.want.strong()))
 				newTerms := sc.coverage(andSet(u.stems, lacking), nil) >= 0.25
-				if s < leadScore*otherPageSentence && !((newFact || newTerms) && s >= leadScore*samePageSentence*2) {
+				if s < leadScore*otherPageSentence && !((newFact || newTerms) && s >= leadScore*otherPageHalf) {
 					continue
 				}
 				s *= 0.5
