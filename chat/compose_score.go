@@ -213,7 +213,7 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 	for i, p := range passages {
 		h := stemSet(p.Title + " " + strings.Join(p.HeadingPath, " "))
 		sc.heading = append(sc.heading, h)
-		full[i] = maps2(h)
+		full[i] = copySet(h)
 	}
 	for _, u := range units {
 		for t := range u.stems {
@@ -239,6 +239,18 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 			sc.unknown += w * math.Log(1+float64(n+1))
 		}
 	}
+	sc.scorePassages(passages)
+	sc.markRelevant(passages)
+	for i, r := range sc.rel {
+		r.Lexical, r.Heading, r.Section, r.Vector, r.Score = round3(r.Lexical), round3(r.Heading), round3(r.Section), round3(r.Vector), round3(r.Score)
+		sc.rel[i] = r
+	}
+	return sc
+}
+
+// scorePassages scores each passage's relevance from its words, title and
+// headings, and the retriever's cosine and rank.
+func (sc *scorer) scorePassages(passages []govchat.Passage) {
 	// How much of the question the passages' words can speak to: when most
 	// of it is in words no passage uses ("our cow has turned up again"),
 	// word overlap is thin evidence and the retriever's order counts more.
@@ -252,7 +264,7 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 		maxVec = math.Max(maxVec, p.VectorScore)
 	}
 	for i, p := range passages {
-		r := PassageRelevance{Index: i, URL: p.URL, Lexical: sc.coverage(full[i], nil), Heading: sc.coverage(sc.heading[i], nil)}
+		r := PassageRelevance{Index: i, URL: p.URL, Lexical: sc.coverage(sc.full[i], nil), Heading: sc.coverage(sc.heading[i], nil)}
 		if h := p.Heading(); h != "" {
 			r.Section = sc.coverage(stemSet(h), nil)
 		} else {
@@ -266,8 +278,6 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 		r.Score = lexShare*(0.5*r.Lexical+0.25*r.Heading+0.25*r.Section) + (1-lexShare)*retr
 		sc.rel = append(sc.rel, r)
 	}
-	sc.markRelevant(passages)
-	return sc
 }
 
 func andSet(a, b map[string]bool) map[string]bool {
@@ -280,7 +290,7 @@ func andSet(a, b map[string]bool) map[string]bool {
 	return out
 }
 
-func maps2(m map[string]bool) map[string]bool {
+func copySet(m map[string]bool) map[string]bool {
 	out := make(map[string]bool, len(m))
 	for k, v := range m {
 		out[k] = v
@@ -556,81 +566,104 @@ func (sc *scorer) pickLead(units []unit, cands []int, maxWords int) int {
 // minLeadScore is the least score a lead sentence needs.
 const minLeadScore = 0.05
 
+// draft is an answer being assembled: the units chosen so far and what
+// they already say.
+type draft struct {
+	chosen    []unit
+	covered   map[string]bool // question terms the answer uses
+	got       features        // kinds of fact it states
+	numbers   map[string]bool
+	words     int
+	passages  map[int]bool
+	pages     map[string]bool
+	lacking   map[string]bool // question terms the lead's passage does not use
+	leadScore float64
+	leadPage  string
+}
+
+func (sc *scorer) newDraft(lead unit) *draft {
+	d := &draft{covered: map[string]bool{}, numbers: map[string]bool{}, passages: map[int]bool{}, pages: map[string]bool{},
+		lacking: map[string]bool{}, leadPage: pagePath(sc.rel[lead.passage].URL)}
+	_, _, d.leadScore = sc.unitScore(lead, nil, features{})
+	for _, t := range sc.q.terms {
+		d.lacking[t] = !sc.full[lead.passage][t]
+	}
+	sc.add(d, lead)
+	return d
+}
+
+func (sc *scorer) add(d *draft, u unit) {
+	d.chosen = append(d.chosen, u)
+	d.passages[u.passage] = true
+	d.pages[pagePath(sc.rel[u.passage].URL)] = true
+	d.words += u.words
+	for t := range u.stems {
+		d.covered[t] = true
+	}
+	d.got = d.got.or(u.feat)
+	addNumbers(u, d.numbers)
+}
+
+// supportScore scores unit i as the next supporting unit; false when it
+// may not be added.
+func (sc *scorer) supportScore(d *draft, units []unit, i int, picked map[int]bool, maxWords, maxPass int) (float64, bool) {
+	u := units[i]
+	page := pagePath(sc.rel[u.passage].URL)
+	if picked[i] || d.words+u.words > maxWords || (!d.passages[u.passage] && len(d.passages) >= maxPass) ||
+		(!d.pages[page] && len(d.pages) >= maxPages) {
+		return 0, false
+	}
+	got := d.got
+	if newNumber(u, d.numbers) {
+		// A second amount or limit ("up to 50 if you hold a licence") is a
+		// new fact, not a repeat.
+		got.amount, got.time, got.count = false, false, false
+	}
+	_, _, s := sc.unitScore(u, d.covered, got)
+	if i > 0 && picked[i-1] && units[i-1].passage == u.passage && s > 0 {
+		s *= 1.25 // the next sentence often finishes the thought
+	}
+	if page == d.leadPage {
+		return s, true
+	}
+	// The lead's page is about the question; a sentence from another page
+	// has to be about as good as the lead, unless it is the other half of a
+	// two-part question: it states a kind of fact asked for that the answer
+	// lacks, or answers question words the lead's passage does not use.
+	strong := sc.q.want.strong()
+	newFact := strong.overlaps(u.feat) && !d.got.overlaps(u.feat.and(strong))
+	newTerms := sc.coverage(andSet(u.stems, d.lacking), nil) >= 0.25
+	if s < d.leadScore*otherPageSentence && !((newFact || newTerms) && s >= d.leadScore*otherPageHalf) {
+		return 0, false
+	}
+	return s * 0.5, true
+}
+
 // pickSupport adds up to maxSent-1 units after the lead, greedily, each
 // rescored for what the answer already says, so a two-part question gets
-// both facts. The lead comes first; the rest keep the passages' order.
+// both facts. The lead comes first; the rest keep the passages' order, the
+// lead's page first.
 func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[int]bool, maxSent, maxWords, maxPass int) []unit {
-	chosen := []unit{units[lead]}
-	covered := maps2(units[lead].stems)
-	got := units[lead].feat
-	numbers := map[string]bool{}
-	addNumbers(units[lead], numbers)
-	words := units[lead].words
-	passages := map[int]bool{units[lead].passage: true}
-	_, _, leadScore := sc.unitScore(units[lead], nil, features{})
-	leadPage := pagePath(sc.rel[units[lead].passage].URL)
-	pages := map[string]bool{leadPage: true}
-	lacking := map[string]bool{}
-	for _, t := range sc.q.terms {
-		lacking[t] = !sc.full[units[lead].passage][t]
-	}
-	for len(chosen) < maxSent {
+	d := sc.newDraft(units[lead])
+	for len(d.chosen) < maxSent {
 		bi, bs := -1, 0.0
 		for _, i := range cands {
-			u := units[i]
-			if picked[i] || words+u.words > maxWords || (!passages[u.passage] && len(passages) >= maxPass) ||
-				(!pages[pagePath(sc.rel[u.passage].URL)] && len(pages) >= maxPages) {
-				continue
-			}
-			g := got
-			if newNumber(u, numbers) {
-				// A second amount or limit ("up to 50 if you hold a
-				// licence") is a new fact, not a repeat.
-				g.amount, g.time, g.count = false, false, false
-			}
-			_, _, s := sc.unitScore(u, covered, g)
-			if i > 0 && picked[i-1] && units[i-1].passage == u.passage && s > 0 {
-				s *= 1.25 // the next sentence often finishes the thought
-			}
-			// The lead's page is about the question; a sentence from another
-			// page has to be about as good as the lead.
-			if pagePath(sc.rel[u.passage].URL) != leadPage {
-				// ... unless it is the other half of a two-part question: it
-				// states a kind of fact asked for that the answer lacks, or
-				// answers question words the lead's passage does not use.
-				newFact := sc.q.want.strong().overlaps(u.feat) && !got.overlaps(u.feat.and(sc.q.want.strong()))
-				newTerms := sc.coverage(andSet(u.stems, lacking), nil) >= 0.25
-				if s < leadScore*otherPageSentence && !((newFact || newTerms) && s >= leadScore*otherPageHalf) {
-					continue
-				}
-				s *= 0.5
-			}
-			if s > bs {
+			if s, ok := sc.supportScore(d, units, i, picked, maxWords, maxPass); ok && s > bs {
 				bi, bs = i, s
 			}
 		}
-		if bi < 0 || bs < leadScore*samePageSentence {
+		if bi < 0 || bs < d.leadScore*samePageSentence {
 			break
 		}
 		picked[bi] = true
-		u := units[bi]
-		if nearDuplicate(u, chosen) || sc.injected(units, bi) {
+		if nearDuplicate(units[bi], d.chosen) || sc.injected(units, bi) {
 			continue
 		}
-		chosen = append(chosen, u)
-		passages[u.passage] = true
-		pages[pagePath(sc.rel[u.passage].URL)] = true
-		words += u.words
-		for t := range u.stems {
-			covered[t] = true
-		}
-		got = got.or(u.feat)
-		addNumbers(u, numbers)
+		sc.add(d, units[bi])
 	}
-	// The lead's page first, then the others, each in the passages' order.
-	rest := chosen[1:]
+	rest := d.chosen[1:]
 	sort.SliceStable(rest, func(i, j int) bool {
-		pi, pj := pagePath(sc.rel[rest[i].passage].URL) == leadPage, pagePath(sc.rel[rest[j].passage].URL) == leadPage
+		pi, pj := pagePath(sc.rel[rest[i].passage].URL) == d.leadPage, pagePath(sc.rel[rest[j].passage].URL) == d.leadPage
 		if pi != pj {
 			return pi
 		}
@@ -639,7 +672,7 @@ func (sc *scorer) pickSupport(units []unit, cands []int, lead int, picked map[in
 		}
 		return rest[i].pos < rest[j].pos
 	})
-	return chosen
+	return d.chosen
 }
 
 // status is StatusPartial when the chosen units, with their passages'
