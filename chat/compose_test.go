@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat"
 )
@@ -374,4 +375,36 @@ func TestComposeDeterministic(t *testing.T) {
 			t.Error(e)
 		}
 	}
+}
+
+// FuzzCompose: any question and passage text gives an honest answer
+// (only quoted passage text, valid markers), streamed whole, and the same
+// answer twice.
+func FuzzCompose(f *testing.F) {
+	f.Add("How much does the driving test cost?", "Driving test", "The test costs £62.\nYou'll need:\n- a licence\n- glasses")
+	f.Add("what number do I ring?", "Contact", "Telephone: 0300 200 3300\nOpening times: Monday to Friday, 8am to 6pm.")
+	f.Add("can i keep it", "", "- \n:\n[1] *x* <b>")
+	f.Fuzz(func(t *testing.T, q, title, text string) {
+		if !utf8.ValidString(q + title + text) {
+			t.Skip("passages come from PostgreSQL text and questions from Normalise: always UTF-8")
+		}
+		ps := []govchat.Passage{
+			{Title: title, URL: "/a", VectorScore: 0.5, Text: text},
+			{Title: "Report a stray dog", URL: "/report-stray-dog", VectorScore: 0.4, Text: "Tell the council you want to keep the dog."},
+		}
+		c, streamed := compose(t, q, ps)
+		if streamed != c.Answer {
+			t.Fatalf("streamed %q; want the answer %q", streamed, c.Answer)
+		}
+		if again, _ := compose(t, q, ps); again.Answer != c.Answer {
+			t.Fatalf("Compose(%q) = %q, then %q", q, c.Answer, again.Answer)
+		}
+		if c.Status == StatusNoInformation {
+			if c.Answer != "" {
+				t.Fatalf("no_information with answer %q", c.Answer)
+			}
+			return
+		}
+		checkHonest(t, c, ps)
+	})
 }
