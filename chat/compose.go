@@ -216,6 +216,11 @@ func passageUnits(passage int, text string) []unit {
 		}
 	}
 	for i := 0; i < len(lines); i++ {
+		if end := addressEnd(lines, bullet, i); end > i {
+			add(lines[i], lines[i+1:end+1]) // an address stays one block
+			i = end
+			continue
+		}
 		l := lines[i]
 		colon := strings.HasSuffix(l, ":")
 		// "You'll need the following to apply" heads a bulleted list too.
@@ -239,6 +244,23 @@ func passageUnits(passage int, text string) []unit {
 		}
 	}
 	return out
+}
+
+var postcode = regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b`)
+
+// addressEnd returns the index of the last line of a postal address that
+// starts at line i (2 to 8 short lines, none a sentence or a bullet, one a
+// postcode), or -1.
+func addressEnd(lines []string, bullet []bool, i int) int {
+	hasPostcode := false
+	j := i
+	for ; j < len(lines) && j < i+8 && !bullet[j] && !endsSentence(lines[j]) && !strings.HasSuffix(lines[j], ":") && len([]rune(lines[j])) < 60; j++ {
+		hasPostcode = hasPostcode || postcode.MatchString(lines[j])
+	}
+	if !hasPostcode || j-i < 2 {
+		return -1
+	}
+	return j - 1
 }
 
 func endsSentence(s string) bool {

@@ -58,7 +58,7 @@ func (e Extractive) Explain(question string, passages []govchat.Passage) Explana
 }
 
 // features are the kinds of fact a sentence states, or a question asks for.
-type features struct{ amount, time, phone, hours, count, condition, steps, list, who bool }
+type features struct{ amount, time, phone, hours, count, condition, steps, list, who, address bool }
 
 func (f features) names() []string {
 	var out []string
@@ -66,7 +66,7 @@ func (f features) names() []string {
 		on   bool
 		name string
 	}{{f.amount, "amount"}, {f.time, "time"}, {f.phone, "phone"}, {f.hours, "hours"}, {f.count, "count"},
-		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}} {
+		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}, {f.address, "address"}} {
 		if n.on {
 			out = append(out, n.name)
 		}
@@ -83,6 +83,7 @@ var (
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
 	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
+	askAddress   = regexp.MustCompile(`(?i)\baddress\b|\bwhere\s+(?:do|should|can|must)\s+(?:i|we|you)\s+(?:send|write|post)\b|\bpostcode\b`)
 	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|forced|required)\b`)
 
 	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
@@ -104,6 +105,7 @@ func analyseQuestion(s string) question {
 		amount: askAmount.MatchString(s), time: askTime.MatchString(s), phone: askPhone.MatchString(s),
 		hours: askHours.MatchString(s), count: askCount.MatchString(s), condition: askCondition.MatchString(s),
 		steps: askSteps.MatchString(s), list: askList.MatchString(s), who: askWho.MatchString(s),
+		address: askAddress.MatchString(s),
 	}}
 	set := stemSet(s)
 	// "how much" shares no word with "It costs £34", so the kind of fact
@@ -131,7 +133,7 @@ func sentenceFeatures(u unit) features {
 		amount: hasAmount.MatchString(s), time: hasDuration.MatchString(s) || hasDate.MatchString(s),
 		phone: hasPhone.MatchString(s), hours: hasHours.MatchString(s), count: hasNumber.MatchString(s),
 		condition: hasCondition.MatchString(s), steps: len(u.items) > 0 || hasStep.MatchString(u.text),
-		list: len(u.items) > 0, who: hasName.MatchString(s),
+		list: len(u.items) > 0, who: hasName.MatchString(s), address: postcode.MatchString(s),
 	}
 }
 
@@ -166,32 +168,33 @@ func intentScore(want, have, got features) float64 {
 	add(want.steps, have.steps, got.steps, 0.2)
 	add(want.list, have.list, got.list, 0.3)
 	add(want.who, have.who, got.who, 0.3)
+	add(want.address, have.address, got.address, 0.45)
 	return s
 }
 
 // strongIntent reports whether the question asks for a specific kind of
 // fact that the lead sentence should hold.
 func (f features) strong() features {
-	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who}
+	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address}
 }
 
 func (f features) any() bool {
-	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who
+	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address
 }
 
 func (f features) overlaps(g features) bool {
 	return (f.amount && g.amount) || (f.time && g.time) || (f.phone && g.phone) || (f.hours && g.hours) ||
-		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who)
+		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who) || (f.address && g.address)
 }
 
 func (f features) and(g features) features {
 	return features{f.amount && g.amount, f.time && g.time, f.phone && g.phone, f.hours && g.hours,
-		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who}
+		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who, f.address && g.address}
 }
 
 func (f features) or(g features) features {
 	return features{f.amount || g.amount, f.time || g.time, f.phone || g.phone, f.hours || g.hours,
-		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who}
+		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who, f.address || g.address}
 }
 
 // scorer holds what every score needs: the question, term weights and the
