@@ -128,7 +128,22 @@ func writeAnswers(b *strings.Builder, items []ItemReport) {
 			}
 			fmt.Fprintf(b, "- Cited: %s (%s)\n", mdText(c.URL), mark)
 		}
+		if len(it.ComposerPassages) > 0 {
+			var ps []string
+			for _, p := range it.ComposerPassages {
+				ps = append(ps, fmt.Sprintf("%s %.2f %s, %s", mdText(p.URL), p.Score,
+					pick(p.Relevant, "quotable", "not quotable"), pick(p.Expected, "expected", "not expected")))
+			}
+			fmt.Fprintf(b, "- Composer's passages: %s\n", strings.Join(ps, "; "))
+		}
 	}
+}
+
+func pick(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
 }
 
 // mdText keeps dataset and answer text from breaking the Markdown around it.

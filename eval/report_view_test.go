@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,5 +86,14 @@ func TestReportExplainsOfflineComposer(t *testing.T) {
 	}
 	if len(r.Items[0].Citations) != 1 || !r.Items[0].Citations[0].Relevant {
 		t.Errorf("citations = %+v; want one relevant", r.Items[0].Citations)
+	}
+	var md bytes.Buffer
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("- Composer's passages: /driving-test/cost %.2f quotable, expected; /apply-blue-badge %.2f not quotable, not expected",
+		got[0].Score, got[1].Score)
+	if !strings.Contains(md.String(), want) {
+		t.Errorf("report.md lacks %q:\n%s", want, md.String())
 	}
 }
