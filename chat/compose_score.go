@@ -635,7 +635,11 @@ func (sc *scorer) supportScore(d *draft, units []unit, i int, picked map[int]boo
 	// lacks, or answers question words the lead's passage does not use.
 	strong := sc.q.want.strong()
 	newFact := strong.overlaps(u.feat) && !d.got.overlaps(u.feat.and(strong))
-	newTerms := sc.coverage(andSet(u.stems, d.lacking), nil) >= 0.25
+	about := copySet(u.stems)
+	for t := range sc.heading[u.passage] {
+		about[t] = true
+	}
+	newTerms := sc.coverage(andSet(about, d.lacking), nil) >= 0.25
 	if s < d.leadScore*otherPageSentence && !((newFact || newTerms) && s >= d.leadScore*otherPageHalf) {
 		return 0, false
 	}
