@@ -84,7 +84,7 @@ var (
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
 	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
 	askAddress   = regexp.MustCompile(`(?i)\baddress\b|\bwhere\s+(?:do|should|can|must)\s+(?:i|we|you)\s+(?:send|write|post)\b|\bpostcode\b`)
-	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|forced|required)\b`)
+	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|required)\b`)
 
 	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
@@ -408,13 +408,14 @@ func (sc *scorer) answered(stems map[string]bool) float64 {
 	return got / (sc.known + sc.unknown)
 }
 
-// lightVerbs say little about a question's topic on their own: "what do I
-// need to sort out" is about whatever else it names. The kinds of fact a
+// lightVerbs say little about a question's topic on their own, nor do the
+// heads of phrasal verbs ("sort out", "turn up"): "what do I need to sort
+// out" is about whatever else it names. The kinds of fact a
 // question asks for ("do I need", "how long") are scored as intents; as
 // topic words these count a tenth.
 var lightVerbs = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields("need needs needed get gets getting do does done make makes made take takes taking go goes going use want know sort put let say come turn happen") {
+	for _, w := range strings.Fields("need needs needed get gets getting do does done make makes made take takes taking go goes going use want know put let say come happen sort turn") {
 		m[stem(w)] = true
 	}
 	return m

@@ -222,7 +222,7 @@ func cattlePassages() []govchat.Passage {
 		{Title: "Renew or replace your adult passport", HeadingPath: []string{"Replace a lost or stolen passport"}, URL: "/renew-adult-passport/replace#replace-a-lost-or-stolen-passport", VectorScore: 0.326,
 			Text: "You can replace your passport online. You can also apply with a paper form.\nYou must cancel a lost or stolen passport before you apply."},
 		{Title: "Renew or replace your adult passport", HeadingPath: []string{"Overview"}, URL: "/renew-adult-passport/overview", VectorScore: 0.255,
-			Text: "It costs £75.50 to renew or replace your passport if you apply online or £85 if you fill out a paper form. You must be aged 16 or over to get an adult passport."},
+			Text: "It costs £75.50 to renew or replace your passport if you apply online or £85 if you fill out a paper form.\nYou must be aged 16 or over (or turning 16 in the next 3 weeks) if you want an adult passport.\nIf you’re in the UK you can:\n- renew your passport if it’s expired or will expire soon\n- replace your passport if it’s been lost, stolen or damaged"},
 	}
 }
 
