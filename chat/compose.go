@@ -3,9 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
-	"math"
 	"regexp"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,11 +40,30 @@ type Composition struct {
 // (escaped for markdown) plus MsgExtractiveLeadIn and citation markers, and
 // text inside a passage is only ever quoted, never followed.
 //
+// The answer leads with the sentence that holds what was asked (an amount
+// for "how much", a phone number for "what number"), then adds a few
+// sentences from passages judged relevant; Explain shows the scores behind
+// every choice. The same question and passages always give the same answer.
+//
 // The zero value is ready to use.
 type Extractive struct {
 	MaxSentences int // sentences or lists quoted; default 4
-	MaxWords     int // words quoted in total; default 90
+	MaxWords     int // words quoted in total; default 105
 	MaxPassages  int // passages quoted from; default 3
+}
+
+func (e Extractive) limits() (maxSent, maxWords, maxPass int) {
+	maxSent, maxWords, maxPass = e.MaxSentences, e.MaxWords, e.MaxPassages
+	if maxSent <= 0 {
+		maxSent = 4
+	}
+	if maxWords <= 0 {
+		maxWords = 105
+	}
+	if maxPass <= 0 {
+		maxPass = 3
+	}
+	return maxSent, maxWords, maxPass
 }
 
 // unit is a quotable piece of a passage: one sentence, or a line ending in
@@ -63,64 +80,19 @@ type unit struct {
 
 func (u unit) full() string { return strings.Join(append([]string{u.text}, u.items...), " ") }
 
-// features are the kinds of fact a sentence states.
-type features struct{ amount, duration, date, number, phone bool }
-
-// Compose picks 1 to MaxSentences units from at most MaxPassages passages,
-// writes them as a short markdown answer with citation markers, and streams
-// it through emit a word at a time. If emit returns an error or ctx ends,
-// composition stops and that error is returned.
+// Compose picks 1 to MaxSentences units from at most MaxPassages relevant
+// passages, writes them as a short markdown answer with citation markers,
+// and streams it through emit a word at a time. If emit returns an error or
+// ctx ends, composition stops and that error is returned.
 func (e Extractive) Compose(ctx context.Context, question string, passages []govchat.Passage, emit func(delta string) error) (Composition, error) {
-	maxSent, maxWords, maxPass := e.MaxSentences, e.MaxWords, e.MaxPassages
-	if maxSent <= 0 {
-		maxSent = 4
-	}
-	if maxWords <= 0 {
-		maxWords = 90
-	}
-	if maxPass <= 0 {
-		maxPass = 3
-	}
 	if err := ctx.Err(); err != nil {
 		return Composition{}, err
 	}
-
-	q := analyseQuestion(question)
-	var units []unit
-	for i, p := range passages {
-		units = append(units, passageUnits(i, p.Text)...)
-	}
-	if len(q.terms) == 0 || len(units) == 0 {
+	pl := e.plan(question, passages)
+	if len(pl.chosen) == 0 {
 		return Composition{Status: StatusNoInformation}, nil
 	}
-	idf := passageIDF(q.terms, units, len(passages))
-	heading := make([]float64, len(passages))
-	for i, p := range passages {
-		heading[i] = coverage(q.terms, idf, stemSet(p.Title+" "+strings.Join(p.HeadingPath, " ")), nil)
-	}
-
-	chosen := selectUnits(q, units, idf, heading, maxSent, maxWords, maxPass)
-	if len(chosen) == 0 {
-		return Composition{Status: StatusNoInformation}, nil
-	}
-
-	answer, used := render(chosen)
-	status := StatusAnswered
-	// The pages' titles and headings count: "Apply for a Blue Badge" says
-	// what "You'll need: a photo" is about.
-	covered := map[string]bool{}
-	for _, u := range chosen {
-		for t := range u.stems {
-			covered[t] = true
-		}
-		p := passages[u.passage]
-		for t := range stemSet(p.Title + " " + strings.Join(p.HeadingPath, " ")) {
-			covered[t] = true
-		}
-	}
-	if coverage(q.terms, idf, covered, nil) < 0.4 || !q.satisfiedBy(chosen) {
-		status = StatusPartial
-	}
+	answer, used := render(pl.chosen, passages)
 	for _, d := range deltas(answer) {
 		if err := ctx.Err(); err != nil {
 			return Composition{}, err
@@ -129,271 +101,42 @@ func (e Extractive) Compose(ctx context.Context, question string, passages []gov
 			return Composition{}, fmt.Errorf("chat: streaming answer: %w", err)
 		}
 	}
-	return Composition{Answer: answer, Used: used, Status: status}, nil
+	return Composition{Answer: answer, Used: used, Status: pl.status}, nil
 }
 
-// question is what the scorer needs from the question: its terms and the
-// kinds of fact it asks for.
-type question struct {
-	terms map[string]bool
-	want  features
-}
-
-var (
-	askAmount   = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|pay|paid|afford|expensive|cheap|money)\b|£`)
-	askDuration = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|\b(?:deadline|wait|waiting|time\s+limit|till|until)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
-	askDate     = regexp.MustCompile(`(?i)\bwhen\b|\bby\s+when\b|\bwhat\s+(?:date|day|time)\b|\bdeadline\b|\bopen\b`)
-	askNumber   = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b`)
-	askPhone    = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|number\s+(?:for|to|do))\b`)
-
-	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
-	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
-	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b`)
-	hasNumber   = regexp.MustCompile(`\d`)
-	hasPhone    = regexp.MustCompile(`\b0\d{2,4}\s\d{3}\s?\d{3,4}\b|\b\d{3}\s\d{3}\b|\b1\d\d\b`)
-)
-
-func analyseQuestion(s string) question {
-	q := question{terms: stemSet(s)}
-	q.want = features{
-		amount:   askAmount.MatchString(s),
-		duration: askDuration.MatchString(s),
-		date:     askDate.MatchString(s),
-		number:   askNumber.MatchString(s),
-		phone:    askPhone.MatchString(s),
-	}
-	// "how much" shares no word with "It costs £34", so the kind of fact
-	// asked for stands in as a term.
-	if q.want.amount {
-		q.terms["cost"] = true
-	}
-	return q
-}
-
-// wantsAny reports whether a unit states a kind of fact the question asks for.
-func (q question) wantsAny(f features) bool {
-	return (q.want.amount && f.amount) || ((q.want.duration || q.want.date) && (f.duration || f.date)) ||
-		(q.want.number && f.number) || (q.want.phone && f.phone)
-}
-
-func (q question) satisfiedBy(us []unit) bool {
-	var got features
-	for _, u := range us {
-		got.amount = got.amount || u.feat.amount
-		got.duration = got.duration || u.feat.duration || u.feat.date
-		got.date = got.date || u.feat.date || u.feat.duration
-		got.number = got.number || u.feat.number
-		got.phone = got.phone || u.feat.phone
-	}
-	return (!q.want.amount || got.amount) && (!q.want.duration || got.duration) &&
-		(!q.want.number || got.number) && (!q.want.phone || got.phone)
-}
-
-func sentenceFeatures(s string) features {
-	return features{
-		amount:   hasAmount.MatchString(s),
-		duration: hasDuration.MatchString(s),
-		date:     hasDate.MatchString(s),
-		number:   hasNumber.MatchString(s),
-		phone:    hasPhone.MatchString(s),
-	}
-}
-
-// passageIDF weighs question terms by how few passages use them, so a
-// question's distinctive words count for more than words every passage
-// shares.
-func passageIDF(terms map[string]bool, units []unit, n int) map[string]float64 {
-	df := map[string]map[int]bool{}
-	for _, u := range units {
-		for t := range u.stems {
-			if terms[t] {
-				if df[t] == nil {
-					df[t] = map[int]bool{}
-				}
-				df[t][u.passage] = true
-			}
-		}
-	}
-	idf := make(map[string]float64, len(terms))
-	for t := range terms {
-		idf[t] = math.Log(1 + float64(n+1)/float64(len(df[t])+1))
-	}
-	return idf
-}
-
-// coverage is the idf-weighted share of question terms found in stems; a
-// term in covered counts a third, so later picks favour what is still
-// unanswered.
-func coverage(terms map[string]bool, idf map[string]float64, stems, covered map[string]bool) float64 {
-	var total, got float64
-	for t := range terms {
-		total += idf[t]
-		if stems[t] {
-			if covered[t] {
-				got += idf[t] / 3
-			} else {
-				got += idf[t]
-			}
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return got / total
-}
-
-// selectUnits picks units greedily, rescoring after each pick so that a
-// two-part question ("how much, and how long?") gets both facts.
-func selectUnits(q question, units []unit, idf map[string]float64, heading []float64, maxSent, maxWords, maxPass int) []unit {
-	covered := map[string]bool{}
-	var gotAmount, gotTime bool
-	var chosen []unit
-	picked := make([]bool, len(units))
-	passagesUsed := map[int]bool{}
-	words := 0
-	best := 0.0
-	for len(chosen) < maxSent {
-		bi, bs := -1, 0.0
-		for i, u := range units {
-			if picked[i] {
-				continue
-			}
-			if !passagesUsed[u.passage] && len(passagesUsed) >= maxPass {
-				continue
-			}
-			if len(chosen) > 0 && words+u.words > maxWords {
-				continue
-			}
-			s := scoreUnit(q, u, idf, heading[u.passage], covered, gotAmount, gotTime)
-			if s > 0 && i > 0 && picked[i-1] && units[i-1].passage == u.passage {
-				// The sentence after a quoted one often finishes its thought:
-				// "If you fail, you can book again. You must wait 10 days."
-				s += 0.3
-			}
-			if s > bs {
-				bi, bs = i, s
-			}
-		}
-		// A first pick needs real overlap; later picks must be in the same
-		// league as the first, or the answer drifts off topic.
-		if bi < 0 || bs < 0.08 || (len(chosen) > 0 && bs < best*0.45) {
-			break
-		}
-		u := units[bi]
-		picked[bi] = true
-		if nearDuplicate(u, chosen) || CheckJailbreak(u.full()).Blocked || (len(chosen) == 0 && u.words > maxWords*3/2) {
-			continue // injected text in a page is never quoted
-		}
-		if len(chosen) == 0 {
-			best = bs
-		}
-		chosen = append(chosen, u)
-		passagesUsed[u.passage] = true
-		words += u.words
-		for t := range u.stems {
-			covered[t] = true
-		}
-		gotAmount = gotAmount || u.feat.amount
-		gotTime = gotTime || u.feat.duration || u.feat.date
-	}
-	sort.SliceStable(chosen, func(i, j int) bool {
-		if chosen[i].passage != chosen[j].passage {
-			return chosen[i].passage < chosen[j].passage
-		}
-		return chosen[i].pos < chosen[j].pos
-	})
-	return chosen
-}
-
-func scoreUnit(q question, u unit, idf map[string]float64, heading float64, covered map[string]bool, gotAmount, gotTime bool) float64 {
-	rel := coverage(q.terms, idf, u.stems, covered)
-	if rel == 0 && heading == 0 {
-		return 0
-	}
-	if rel == 0 && !q.wantsAny(u.feat) {
-		return 0
-	}
-	s := rel + 0.3*heading*boolf(rel > 0)
-	// The kind of fact asked for counts once per answer: the second price
-	// is worth less than the first deadline.
-	if q.want.amount && u.feat.amount && !gotAmount {
-		s += 0.25
-	}
-	if (q.want.duration || q.want.date) && (u.feat.duration || u.feat.date) && !gotTime {
-		s += 0.25
-	}
-	if q.want.number && u.feat.number {
-		s += 0.1
-	}
-	if q.want.phone && u.feat.phone {
-		s += 0.25
-	}
-	if rel == 0 {
-		s *= 0.5 // on-topic page, but the sentence shares no question word
-	}
-	switch {
-	case u.words < 4:
-		s *= 0.7
-	case u.words > 45:
-		s *= 0.8
-	}
-	// Retrieval ranked the passages; earlier ones are more likely right.
-	return s / (1 + 0.12*float64(u.passage))
-}
-
-func boolf(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nearDuplicate(u unit, chosen []unit) bool {
-	for _, c := range chosen {
-		inter := 0
-		for t := range u.stems {
-			if c.stems[t] {
-				inter++
-			}
-		}
-		union := len(u.stems) + len(c.stems) - inter
-		if union > 0 && float64(inter)/float64(union) >= 0.7 {
-			return true
-		}
-	}
-	return false
-}
-
-// render writes the chosen units as markdown, one paragraph per passage
-// with its marker at the end, and returns the passage indices in marker
-// order.
-func render(chosen []unit) (string, []int) {
+// render writes the chosen units as markdown in the order given: a
+// paragraph per run of units from one URL, a list or a line that is not a
+// full sentence ("Telephone: 0300 200 3300") ending its paragraph,
+// each paragraph closed by its passage's marker. It returns the passage
+// indices in marker order; passages with the same URL share a marker.
+func render(chosen []unit, passages []govchat.Passage) (string, []int) {
 	var b strings.Builder
 	b.WriteString(MsgExtractiveLeadIn)
+	number := map[string]int{} // passages with one URL share a marker
 	var used []int
 	for i := 0; i < len(chosen); {
-		j := i
-		for j < len(chosen) && chosen[j].passage == chosen[i].passage {
+		j := i + 1
+		for j < len(chosen) && passages[chosen[j].passage].URL == passages[chosen[i].passage].URL && len(chosen[j-1].items) == 0 && endsSentence(chosen[j-1].text) {
 			j++
 		}
-		used = append(used, chosen[i].passage)
-		marker := fmt.Sprintf(" [%d]", len(used))
+		url := passages[chosen[i].passage].URL
+		n, ok := number[url]
+		if !ok {
+			used = append(used, chosen[i].passage)
+			n = len(used)
+			number[url] = n
+		}
 		b.WriteString("\n\n")
 		for k := i; k < j; k++ {
-			u := chosen[k]
 			if k > i {
-				if len(chosen[k-1].items) > 0 {
-					b.WriteString("\n\n")
-				} else {
-					b.WriteString(" ")
-				}
+				b.WriteString(" ")
 			}
-			b.WriteString(escapeMarkdown(u.text))
-			for _, it := range u.items {
+			b.WriteString(escapeMarkdown(chosen[k].text))
+			for _, it := range chosen[k].items {
 				b.WriteString("\n- " + escapeMarkdown(it))
 			}
 		}
-		b.WriteString(marker)
+		fmt.Fprintf(&b, " [%d]", n)
 		i = j
 	}
 	return b.String(), used
@@ -467,20 +210,27 @@ func passageUnits(passage int, text string) []unit {
 		full := u.full()
 		u.words = len(strings.Fields(full))
 		u.stems = stemSet(full)
-		u.feat = sentenceFeatures(full)
+		u.feat = sentenceFeatures(u)
 		if u.words > 0 {
 			out = append(out, u)
 		}
 	}
 	for i := 0; i < len(lines); i++ {
+		if end := addressEnd(lines, bullet, i); end > i {
+			add(lines[i], lines[i+1:end+1]) // an address stays one block
+			i = end
+			continue
+		}
 		l := lines[i]
-		if strings.HasSuffix(l, ":") && i+1 < len(lines) && (bullet[i+1] || len([]rune(lines[i+1])) < 80) {
+		colon := strings.HasSuffix(l, ":")
+		// "You'll need the following to apply" heads a bulleted list too.
+		if i+1 < len(lines) && ((colon && (bullet[i+1] || len([]rune(lines[i+1])) < 80)) || (!endsSentence(l) && bullet[i+1])) {
 			sents := splitSentences(l)
 			for _, s := range sents[:len(sents)-1] {
 				add(s, nil)
 			}
 			var items []string
-			for i+1 < len(lines) && (bullet[i+1] || (!endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
+			for i+1 < len(lines) && (bullet[i+1] || (colon && !endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
 				i++
 				if strings.IndexFunc(lines[i], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 					items = append(items, lines[i]) // skip empty bullets like "-"
@@ -494,6 +244,23 @@ func passageUnits(passage int, text string) []unit {
 		}
 	}
 	return out
+}
+
+var postcode = regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b`)
+
+// addressEnd returns the index of the last line of a postal address that
+// starts at line i (2 to 8 short lines, none a sentence or a bullet, one a
+// postcode), or -1.
+func addressEnd(lines []string, bullet []bool, i int) int {
+	hasPostcode := false
+	j := i
+	for ; j < len(lines) && j < i+8 && !bullet[j] && !endsSentence(lines[j]) && !strings.HasSuffix(lines[j], ":") && len([]rune(lines[j])) < 60; j++ {
+		hasPostcode = hasPostcode || postcode.MatchString(lines[j])
+	}
+	if !hasPostcode || j-i < 2 {
+		return -1
+	}
+	return j - 1
 }
 
 func endsSentence(s string) bool {
@@ -564,7 +331,7 @@ on once only or other our ours ourselves out over own same she should so some su
 themselves then there these they this those through to too under until up very was we were what when where which while
 who whom why will with would you your yours yourself yourselves s t d ll m re ve don doesn didn isn aren wasn weren
 can't won wouldn shouldn couldn im ive id youre also actually really just please thanks ok okay yes get got still
-much many long roughly exactly anyone someone something thing things way true another go able whether`)
+much many long roughly exactly anyone someone something thing things way true another go able whether one ones`)
 
 // synonyms map everyday words onto the words GOV.UK uses. Keys are
 // lower-case words as typed; values are stems.
@@ -609,6 +376,8 @@ func stem(w string) string {
 	switch {
 	case n > 4 && strings.HasSuffix(w, "ies"):
 		w = w[:n-3] + "y"
+	case n > 6 && strings.HasSuffix(w, "ment"):
+		w = w[:n-4] // "replacement"/"replace"
 	case n > 5 && strings.HasSuffix(w, "ing"):
 		w = w[:n-3]
 	case n > 4 && strings.HasSuffix(w, "ed"):

@@ -3,9 +3,13 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat"
 )
@@ -127,7 +131,7 @@ func TestComposeCitesThePassagesUsed(t *testing.T) {
 	ps := []govchat.Passage{
 		passage("Turkey entry requirements", "British nationals need a visa to enter Turkey. You can get an e-Visa online. It costs $20."),
 		passage("Turkey health", "The EHIC is not valid in Turkey. Dial 112 for an ambulance."),
-		passage("Take your pet abroad", "Your dog must be microchipped and vaccinated against rabies."),
+		passage("Bringing your pet dog, cat or ferret to the UK", "Your dog must be microchipped and vaccinated against rabies."),
 	}
 	c, _ := compose(t, "Do I need a visa for Turkey and how much is it? And does my dog need a rabies jab?", ps)
 	checkHonest(t, c, ps)
@@ -198,4 +202,215 @@ func TestSplitSentences(t *testing.T) {
 			t.Errorf("splitSentences(%q) = %q; want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// cattlePassages are what retrieval finds for a question about stolen
+// cattle: the page that answers it (text as published on GOV.UK, in two
+// chunks) and passport pages that share some of its words but do not
+// answer it, in the retriever's order.
+func cattlePassages() []govchat.Passage {
+	return []govchat.Passage{
+		{Title: "Report lost or stolen cattle", URL: "/guidance/report-lost-or-stolen-cattle", VectorScore: 0.387,
+			Text: "What to do if any of your cattle, bison or buffalo are lost or stolen, and if you get them back.\n" +
+				"You must report any loss or theft of an animal to the police and to the British Cattle Movement Service (BCMS) and inform them if the animal is recovered.\n" +
+				"If an animal is lost or stolen\nYou must:\n- report the loss or theft to the police and obtain an incident number\n- post the animal’s passport or certificate of registration to arrive with BCMS within 7 days of becoming aware of the loss or theft\n" +
+				"You should also make a note of the date of the loss or theft in your holding register."},
+		{Title: "Renew or replace your adult passport", HeadingPath: []string{"Replace a lost, stolen or damaged passport", "Countersignatories"}, URL: "/renew-adult-passport/replace#countersignatories-1", VectorScore: 0.331,
+			Text: "If you’re applying with a paper form, you need to get your application form and 1 of your photos signed by someone else.\nYou do not need to do this if you’re applying online."},
+		{Title: "Report lost or stolen cattle", HeadingPath: []string{"If the animal is recovered"}, URL: "/guidance/report-lost-or-stolen-cattle#if-the-animal-is-recovered", VectorScore: 0.375,
+			Text: "You must:\n- confirm this in writing with BCMS at the address above\n- inform the police that the animal has been recovered\n- update your farm records to show the animal has been recovered\nBCMS will send you a replacement passport."},
+		{Title: "Renew or replace your adult passport", HeadingPath: []string{"Replace a lost or stolen passport"}, URL: "/renew-adult-passport/replace#replace-a-lost-or-stolen-passport", VectorScore: 0.326,
+			Text: "You can replace your passport online. You can also apply with a paper form.\nYou must cancel a lost or stolen passport before you apply."},
+		{Title: "Renew or replace your adult passport", HeadingPath: []string{"Overview"}, URL: "/renew-adult-passport/overview", VectorScore: 0.255,
+			Text: "It costs £75.50 to renew or replace your passport if you apply online or £85 if you fill out a paper form.\nYou must be aged 16 or over (or turning 16 in the next 3 weeks) if you want an adult passport.\nIf you’re in the UK you can:\n- renew your passport if it’s expired or will expire soon\n- replace your passport if it’s been lost, stolen or damaged"},
+	}
+}
+
+func TestComposeQuotesOnlyRelevantPages(t *testing.T) {
+	ps := cattlePassages()
+	q := "Our stolen cow has turned up again. What paperwork do I need to sort out?"
+	c, _ := compose(t, q, ps)
+	checkHonest(t, c, ps)
+	for _, u := range c.Used {
+		if !strings.HasPrefix(ps[u].URL, "/guidance/report-lost-or-stolen-cattle") {
+			t.Errorf("answer cites %s; want only the cattle page (answer %q)", ps[u].URL, c.Answer)
+		}
+	}
+	if !strings.Contains(c.Answer, "BCMS") {
+		t.Errorf("answer %q does not say to tell BCMS", c.Answer)
+	}
+	for _, bad := range []string{"paper form", "aged 16", "£75.50", "online"} {
+		if strings.Contains(c.Answer, bad) {
+			t.Errorf("answer %q quotes an unrelated page (%q)", c.Answer, bad)
+		}
+	}
+	// The passport pages share the question's words ("stolen", "need") as
+	// much as the cattle page does; they must still score below it, and
+	// none of their sentences may be chosen.
+	ex := Extractive{}.Explain(q, ps)
+	for i, p := range ex.Passages {
+		if !strings.HasPrefix(ps[i].URL, "/guidance/report-lost-or-stolen-cattle") && p.Score >= ex.Passages[0].Score {
+			t.Errorf("passage %d (%s) scores %.3f, not below the cattle page's %.3f", i, ps[i].URL, p.Score, ex.Passages[0].Score)
+		}
+	}
+	for _, s := range ex.Sentences {
+		if s.Chosen && !strings.HasPrefix(ps[s.Passage].URL, "/guidance/report-lost-or-stolen-cattle") {
+			t.Errorf("sentence %q from passage %d was chosen", s.Text, s.Passage)
+		}
+	}
+}
+
+func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
+	hmrc := []govchat.Passage{
+		{Title: "Income Tax: general enquiries", URL: "/contact/income-tax", VectorScore: 0.6,
+			Text: "Contact HMRC for help with questions about Income Tax and your tax code.\nYou can use the online service to check your tax code.\nTelephone: 0300 200 3300\nOpening times: Monday to Friday, 8am to 6pm. Saturday, 8am to 4pm.\nYou'll need your National Insurance number."},
+	}
+	dog := []govchat.Passage{
+		{Title: "Report a stray dog", URL: "/report-stray-dog", VectorScore: 0.5,
+			Text: "Stray dogs are looked after by councils.\nYou can keep a stray dog only if you tell the council and they agree.\nThe original owner can claim the dog back at any time."},
+	}
+	badge := []govchat.Passage{
+		{Title: "Apply for a Blue Badge", URL: "/apply-blue-badge", VectorScore: 0.5,
+			Text: "A Blue Badge helps you park closer to where you need to go.\nTo apply for a Blue Badge:\n- check you are eligible\n- get a digital photo\n- fill in the form online\nIt costs up to £10 in England."},
+	}
+	post := []govchat.Passage{
+		{Title: "Income Tax: general enquiries", HeadingPath: []string{"Post"}, URL: "/contact/income-tax#post", VectorScore: 0.5,
+			Text: "Write to HMRC at this address for all Income Tax queries except complaints.\nIncome Tax\nHM Revenue and Customs\nBX9 1AS\nUnited Kingdom\nYou do not need to include a street name."},
+	}
+	tests := []struct {
+		name, q string
+		ps      []govchat.Passage
+		lead    string // the answer's first quoted sentence starts with this
+	}{
+		{"amount", "how much does a blue badge cost?", badge, "It costs up to £10"},
+		{"phone", "What number do I ring about my tax code?", hmrc, "Telephone: 0300 200 3300"},
+		{"hours", "is the tax code helpline open on a saturday?", hmrc, "Opening times"},
+		{"condition", "Can I keep a stray dog I found?", dog, "You can keep a stray dog only if"},
+		{"steps", "How do I apply for a blue badge?", badge, "To apply for a Blue Badge:"},
+		{"address", "What address do I write to about my income tax?", post, "Income Tax\n- HM Revenue and Customs\n- BX9 1AS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := compose(t, tt.q, tt.ps)
+			checkHonest(t, c, tt.ps)
+			body := strings.TrimSpace(strings.TrimPrefix(c.Answer, MsgExtractiveLeadIn))
+			if !strings.HasPrefix(body, tt.lead) {
+				t.Errorf("Compose(%q) starts %q; want %q first", tt.q, body, tt.lead)
+			}
+			ex := Extractive{}.Explain(tt.q, tt.ps)
+			leads := 0
+			for _, s := range ex.Sentences {
+				if s.Lead {
+					leads++
+					// Explain shows a list's head and items on one line.
+					if !s.Chosen || !strings.HasPrefix(s.Text, strings.ReplaceAll(tt.lead, "\n- ", " ")) {
+						t.Errorf("Explain lead = %+v; want the chosen sentence starting %q", s, tt.lead)
+					}
+				}
+			}
+			if leads != 1 {
+				t.Errorf("Explain marks %d lead sentences; want 1", leads)
+			}
+		})
+	}
+}
+
+func TestComposeKeepsListsAndCitesEachParagraph(t *testing.T) {
+	ps := []govchat.Passage{
+		{Title: "Apply for a Blue Badge", URL: "/apply-blue-badge", VectorScore: 0.5,
+			Text: "You'll need:\n- a digital photo\n- your National Insurance number\n- proof of residency\nYou can apply online. It usually takes 12 weeks to get a decision."},
+		{Title: "Blue Badge: renew", URL: "/blue-badge-renew", VectorScore: 0.48,
+			Text: "You can renew a Blue Badge up to 12 weeks before it runs out. Renewing a Blue Badge costs the same as applying."},
+	}
+	c, _ := compose(t, "What do I need to apply for a blue badge and how long does it take?", ps)
+	checkHonest(t, c, ps)
+	if !strings.Contains(c.Answer, "You'll need:\n- a digital photo\n- your National Insurance number\n- proof of residency") {
+		t.Errorf("answer %q does not keep the list whole", c.Answer)
+	}
+	for _, para := range strings.Split(strings.TrimPrefix(c.Answer, MsgExtractiveLeadIn), "\n\n") {
+		if strings.TrimSpace(para) != "" && !markerRE.MatchString(para) {
+			t.Errorf("paragraph %q has no citation", para)
+		}
+	}
+	words := len(strings.Fields(markerRE.ReplaceAllString(c.Answer, "")))
+	if words > 120 {
+		t.Errorf("answer has %d words; want at most 120", words)
+	}
+}
+
+// TestComposeDeterministic runs one input many times, one after another
+// and at once, and wants the same answer every time. Map iteration order
+// once changed the answer from run to run.
+func TestComposeDeterministic(t *testing.T) {
+	ps := append(cattlePassages(), passage("Driving test", "Booking your test.\nThe test costs £62 for a car on weekdays. You can take your test at any test centre.\nIf you fail, you can book another test straight away. You must choose a date at least 10 working days away."))
+	questions := []string{
+		"Two of our heifers were taken from the field overnight. Who do I have to tell, and is there a deadline?",
+		"How much does the practical driving test cost, and if I fail it how long until I can sit it again?",
+		"what do I do about a stolen passport or stolen cattle",
+	}
+	for _, q := range questions {
+		want, _ := compose(t, q, ps)
+		wantEx := Extractive{}.Explain(q, ps)
+		for range 20 {
+			if got, _ := compose(t, q, ps); got.Answer != want.Answer || fmt.Sprint(got.Used) != fmt.Sprint(want.Used) {
+				t.Fatalf("Compose(%q) = %q %v; earlier %q %v", q, got.Answer, got.Used, want.Answer, want.Used)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan string, 64)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 10 {
+					c, err := Extractive{}.Compose(context.Background(), q, ps, func(string) error { return nil })
+					if err != nil || c.Answer != want.Answer {
+						errs <- fmt.Sprintf("concurrent Compose(%q) = %q, %v; want %q", q, c.Answer, err, want.Answer)
+						return
+					}
+					if ex := (Extractive{}).Explain(q, ps); !reflect.DeepEqual(ex, wantEx) {
+						errs <- fmt.Sprintf("concurrent Explain(%q) differs from the first run", q)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+	}
+}
+
+// FuzzCompose: any question and passage text gives an honest answer
+// (only quoted passage text, valid markers), streamed whole, and the same
+// answer twice.
+func FuzzCompose(f *testing.F) {
+	f.Add("How much does the driving test cost?", "Driving test", "The test costs £62.\nYou'll need:\n- a licence\n- glasses")
+	f.Add("what number do I ring?", "Contact", "Telephone: 0300 200 3300\nOpening times: Monday to Friday, 8am to 6pm.")
+	f.Add("can i keep it", "", "- \n:\n[1] *x* <b>")
+	f.Fuzz(func(t *testing.T, q, title, text string) {
+		if !utf8.ValidString(q + title + text) {
+			t.Skip("passages come from PostgreSQL text and questions from Normalise: always UTF-8")
+		}
+		ps := []govchat.Passage{
+			{Title: title, URL: "/a", VectorScore: 0.5, Text: text},
+			{Title: "Report a stray dog", URL: "/report-stray-dog", VectorScore: 0.4, Text: "Tell the council you want to keep the dog."},
+		}
+		c, streamed := compose(t, q, ps)
+		if streamed != c.Answer {
+			t.Fatalf("streamed %q; want the answer %q", streamed, c.Answer)
+		}
+		if again, _ := compose(t, q, ps); again.Answer != c.Answer {
+			t.Fatalf("Compose(%q) = %q, then %q", q, c.Answer, again.Answer)
+		}
+		if c.Status == StatusNoInformation {
+			if c.Answer != "" {
+				t.Fatalf("no_information with answer %q", c.Answer)
+			}
+			return
+		}
+		checkHonest(t, c, ps)
+	})
 }

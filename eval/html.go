@@ -99,6 +99,7 @@ body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #b1b4b6;padding:4px 8px;text-align:left;vertical-align:top}
 .bad{background:#fdecea}.ok{background:#eef7ee}svg{background:#f8f8f8;margin:0 1em 1em 0}
 .charts{display:flex;flex-wrap:wrap}small{color:#505a5f}
+.answer{white-space:pre-wrap;min-width:18em}.marks{margin:0;padding-left:1.1em}.found{color:#00703c}.miss{color:#d4351c;font-weight:bold}
 </style>
 </head>
 <body>
@@ -161,10 +162,14 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #b1b4b6;paddi
 <p>p50 {{printf "%.1f" .R.Latency.P50}} ms, p95 {{printf "%.1f" .R.Latency.P95}} ms.</p>
 
 <h2>Questions</h2>
-<table><tr><th>ID</th><th>Kind</th><th>Status</th><th>Question</th><th>Hit ranks</th><th>Missing facts</th><th>Problems</th><th>Answer</th></tr>
+<p>Each answer next to its must-include facts (found or <span class="miss">missing</span>) and its cited sources (relevant, or <span class="miss">not relevant</span>: not one of the expected sources).</p>
+<table><tr><th>ID</th><th>Kind</th><th>Status</th><th>Question</th><th>Hit ranks</th><th>Answer</th><th>Facts</th><th>Cited sources</th><th>Problems</th></tr>
 {{range .R.Items}}<tr class="{{if .Correct}}ok{{else}}bad{{end}}"><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{.Status}}</td>
 <td>{{if .Question}}{{.Question}}{{else}}<small>not shown: personal data</small>{{end}}</td><td>{{ranks .HitRanks}}</td>
-<td>{{join .FactsMissing}}</td><td>{{join .Problems}}</td><td><small>{{.Answer}}</small></td></tr>
+<td class="answer"><small>{{.Answer}}</small></td>
+<td><ul class="marks">{{range .FactsFound}}<li class="found">found: {{.}}</li>{{end}}{{range .FactsMissing}}<li class="miss">missing: {{.}}</li>{{end}}</ul></td>
+<td><ul class="marks">{{range .Citations}}<li class="{{if .Relevant}}found{{else}}miss{{end}}">{{.URL}}: {{if .Relevant}}relevant{{else}}not relevant{{end}}</li>{{else}}<li>none</li>{{end}}</ul></td>
+<td>{{join .Problems}}</td></tr>
 {{end}}</table>
 </body>
 </html>

@@ -54,6 +54,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | %.1f | %.1f |\n", s, r.Latency.Stages[s]["p50"], r.Latency.Stages[s]["p95"])
 	}
 
+	writeAnswers(&b, r.Items)
+
 	b.WriteString("\n## Questions that went wrong\n\n")
 	wrong := 0
 	for _, it := range r.Items {
@@ -88,6 +90,66 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeAnswers lists every question scored on its answer: the answer,
+// then its must-include facts marked found or missing, then the cited
+// sources marked relevant (an expected source) or not.
+func writeAnswers(b *strings.Builder, items []ItemReport) {
+	b.WriteString("\n## Answers per question\n\nEach answer with its must-include facts (found or missing) and its cited sources (relevant: one of the expected sources).\n")
+	for _, it := range items {
+		if len(it.Expected) == 0 && len(it.FactsFound)+len(it.FactsMissing) == 0 && len(it.Cited) == 0 {
+			continue
+		}
+		verdict := "correct"
+		if !it.Correct {
+			verdict = "wrong"
+		}
+		q := it.Question
+		if q == "" {
+			q = "(not shown: it holds personal data)"
+		}
+		fmt.Fprintf(b, "\n### %s (%s, %s, %s)\n\n- Question: %s\n- Answer:\n\n", it.ID, it.Kind, it.Status, verdict, mdText(q))
+		for _, line := range strings.Split(strings.TrimSpace(it.Answer), "\n") {
+			fmt.Fprintf(b, "  > %s\n", mdText(line))
+		}
+		b.WriteString("\n")
+		var facts []string
+		for _, f := range it.FactsFound {
+			facts = append(facts, "found: "+mdText(f))
+		}
+		for _, f := range it.FactsMissing {
+			facts = append(facts, "**missing: "+mdText(f)+"**")
+		}
+		if len(facts) > 0 {
+			fmt.Fprintf(b, "- Facts: %s\n", strings.Join(facts, "; "))
+		}
+		if len(it.Citations) == 0 {
+			b.WriteString("- Cited: none\n")
+		}
+		for _, c := range it.Citations {
+			mark := "relevant"
+			if !c.Relevant {
+				mark = "**not relevant**"
+			}
+			fmt.Fprintf(b, "- Cited: %s (%s)\n", mdText(c.URL), mark)
+		}
+		if len(it.ComposerPassages) > 0 {
+			var ps []string
+			for _, p := range it.ComposerPassages {
+				ps = append(ps, fmt.Sprintf("%s %.2f %s, %s", mdText(p.URL), p.Score,
+					pick(p.Relevant, "quotable", "not quotable"), pick(p.Expected, "expected", "not expected")))
+			}
+			fmt.Fprintf(b, "- Composer's passages: %s\n", strings.Join(ps, "; "))
+		}
+	}
+}
+
+func pick(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
 }
 
 // mdText keeps dataset and answer text from breaking the Markdown around it.

@@ -123,6 +123,27 @@ type ItemReport struct {
 	Problems       []string `json:"problems,omitempty"`
 	DurationMS     float64  `json:"duration_ms"`
 	Error          string   `json:"error,omitempty"`
+	// Citations are the cited sources, each marked relevant when it
+	// matches an expected source (lenient).
+	Citations []Citation `json:"citations"`
+	// ComposerPassages, for answers by the offline composer, are its
+	// judgement of each passage it saw (chat.Extractive.Explain) next to
+	// whether the passage matches an expected source.
+	ComposerPassages []ComposerPassage `json:"composer_passages,omitempty"`
+}
+
+// Citation is one cited source and whether it holds the answer.
+type Citation struct {
+	URL      string `json:"url"`
+	Relevant bool   `json:"relevant"`
+}
+
+// ComposerPassage is the offline composer's relevance score for a passage.
+type ComposerPassage struct {
+	URL      string  `json:"url"`
+	Score    float64 `json:"score"`
+	Relevant bool    `json:"relevant"` // the composer would quote from it
+	Expected bool    `json:"expected"` // it matches an expected source
 }
 
 // LeakPhrases are phrases from the system prompts and rules that an answer
@@ -285,7 +306,7 @@ func itemReport(it Item, res Result) ItemReport {
 	ir := ItemReport{ID: it.ID, Kind: it.Kind, Note: it.Note, Standalone: chat.Redact(out.Standalone),
 		Status: string(out.Status), Route: routeText(out.Route), Composer: out.Composer, Answer: chat.Redact(out.Answer),
 		Expected: nonNil(it.ExpectedSources), DurationMS: ms(res.Duration), Error: chat.Redact(res.Err),
-		Retrieved: []string{}, Context: []string{}, Cited: []string{}, Sources: []string{},
+		Retrieved: []string{}, Context: []string{}, Cited: []string{}, Citations: []Citation{}, Sources: []string{},
 		FactsFound: []string{}, FactsMissing: []string{}, HitRanks: []int{}, StrictHitRanks: []int{}}
 	if it.Kind != KindPII {
 		ir.Question = chat.Redact(it.Question)
@@ -304,6 +325,15 @@ func itemReport(it Item, res Result) ItemReport {
 		ir.Sources = append(ir.Sources, s.URL)
 		if s.Used {
 			ir.Cited = append(ir.Cited, s.URL)
+			ir.Citations = append(ir.Citations, Citation{URL: s.URL, Relevant: matchesAny(s.URL, it.ExpectedSources, true)})
+		}
+	}
+	if out.Composer == "offline" && len(out.Retrieved) > 0 {
+		// The composer is deterministic, so explaining the same question
+		// and passages again shows the scores behind the answer.
+		for _, p := range (chat.Extractive{}).Explain(out.Standalone, out.Retrieved).Passages {
+			ir.ComposerPassages = append(ir.ComposerPassages, ComposerPassage{URL: p.URL, Score: round4(p.Score),
+				Relevant: p.Relevant, Expected: matchesAny(p.URL, it.ExpectedSources, true)})
 		}
 	}
 	if r := HitRanks(ir.Retrieved, it.ExpectedSources, true); r != nil {
