@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/govchat/govchat/store/storetest"
+)
+
+func TestTakeTokenSharedBucket(t *testing.T) {
+	s := storetest.New(t)
+	ctx := ctxT(t)
+	// A burst of 5 that refills at one token an hour: 20 takers at once
+	// get exactly 5 between them.
+	var got atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			ok, _, err := s.TakeToken(ctx, "ip:192.0.2.1", 5, 1.0/3600)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				got.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got.Load() != 5 {
+		t.Errorf("tokens taken = %d; want 5", got.Load())
+	}
+	ok, wait, err := s.TakeToken(ctx, "ip:192.0.2.1", 5, 1.0/3600)
+	if err != nil || ok {
+		t.Fatalf("TakeToken() on an empty bucket = %v, %v; want false", ok, err)
+	}
+	if wait <= 50*time.Minute || wait > time.Hour {
+		t.Errorf("wait = %s; want just under an hour", wait)
+	}
+	if ok, _, _ := s.PeekTokens(ctx, "ip:192.0.2.1", 5, 1.0/3600); ok {
+		t.Error("PeekTokens() = true on an empty bucket")
+	}
+	if ok, _, _ := s.PeekTokens(ctx, "ip:192.0.2.2", 5, 1.0/3600); !ok {
+		t.Error("PeekTokens() = false on a bucket never used")
+	}
+	// Another key has its own bucket.
+	if ok, _, err := s.TakeToken(ctx, "ip:192.0.2.2", 5, 1.0/3600); err != nil || !ok {
+		t.Errorf("TakeToken() on another key = %v, %v; want true", ok, err)
+	}
+	// A fast refill brings a token back.
+	if ok, _, _ := s.TakeToken(ctx, "fast", 1, 1000); !ok {
+		t.Fatal("first take refused")
+	}
+	time.Sleep(20 * time.Millisecond)
+	if ok, _, _ := s.TakeToken(ctx, "fast", 1, 1000); !ok {
+		t.Error("take after the refill refused")
+	}
+}
+
+func TestClaimConversation(t *testing.T) {
+	s := storetest.New(t)
+	ctx := ctxT(t)
+	if ok, err := s.ClaimConversation(ctx, "c1", "a", time.Minute); err != nil || !ok {
+		t.Fatalf("first claim = %v, %v; want true", ok, err)
+	}
+	if ok, _ := s.ClaimConversation(ctx, "c1", "b", time.Minute); ok {
+		t.Error("second claim while the first holds = true")
+	}
+	if err := s.ReleaseConversation(ctx, "c1", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.ClaimConversation(ctx, "c1", "b", time.Minute); ok {
+		t.Error("another holder's release freed the claim")
+	}
+	if err := s.ReleaseConversation(ctx, "c1", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.ClaimConversation(ctx, "c1", "b", time.Millisecond); !ok {
+		t.Error("claim after release = false")
+	}
+	time.Sleep(20 * time.Millisecond)
+	if ok, _ := s.ClaimConversation(ctx, "c1", "c", time.Minute); !ok {
+		t.Error("claim after the last one expired = false")
+	}
+	n, err := s.PurgeLimits(ctx, time.Hour)
+	if err != nil || n != 0 {
+		t.Errorf("PurgeLimits() = %d, %v; want 0 (nothing idle or expired)", n, err)
+	}
+}
