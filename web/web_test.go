@@ -24,7 +24,7 @@ type fakeAsker struct {
 	got chat.Request
 }
 
-func (f *fakeAsker) Ask(ctx context.Context, req chat.Request, ev chat.Events) (chat.Outcome, error) {
+func (f *fakeAsker) AskFrom(ctx context.Context, r *http.Request, req chat.Request, ev chat.Events) (chat.Outcome, error) {
 	f.got = req
 	return f.out, f.err
 }
