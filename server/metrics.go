@@ -64,7 +64,7 @@ func (m *metrics) write(w io.Writer) {
 	defer m.mu.Unlock()
 	fmt.Fprintf(w, "# HELP govchat_ws_connections_open Websocket connections open now.\n# TYPE govchat_ws_connections_open gauge\ngovchat_ws_connections_open %d\n", m.connsOpen)
 	writeCounter(w, "govchat_ws_connections_rejected_total", "Websocket upgrades refused, by reason.", "reason", m.connsRejected)
-	writeCounter(w, "govchat_asks_total", "Questions answered, by final status.", "status", m.asks)
+	writeCounter(w, "govchat_asks_total", "Questions, by final status (refusals by the kill switch, rate limits and busy check included).", "status", m.asks)
 	m.askDuration.write(w, "govchat_ask_duration_seconds", "Time from a question being accepted to its done message.")
 	m.firstDelta.write(w, "govchat_ask_first_delta_seconds", "Time from a question being accepted to the first text of its answer.")
 	writeCounter(w, "govchat_rate_limited_total", "Questions refused by a rate limit, by scope.", "scope", m.rateLimited)

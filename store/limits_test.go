@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,5 +88,41 @@ func TestClaimConversation(t *testing.T) {
 	n, err := s.PurgeLimits(ctx, time.Hour)
 	if err != nil || n != 0 {
 		t.Errorf("PurgeLimits() = %d, %v; want 0 (nothing idle or expired)", n, err)
+	}
+}
+
+// The database work the server's door adds to every question: two token
+// buckets (the address and the conversation) and a claim taken and
+// released. go test ./store -run '^$' -bench Limits
+func BenchmarkLimitsPerQuestion(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		conv := fmt.Sprintf("conv-%d", i%500)
+		if _, _, err := s.TakeToken(ctx, fmt.Sprintf("ip:192.0.2.%d", i%200), 1e9, 1e9); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.TakeToken(ctx, "conv:"+conv, 1e9, 1e9); err != nil {
+			b.Fatal(err)
+		}
+		if ok, err := s.ClaimConversation(ctx, conv, "h", time.Minute); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := s.ReleaseConversation(ctx, conv, "h"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// One statement of the four, alone.
+func BenchmarkTakeToken(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, _, err := s.TakeToken(ctx, fmt.Sprintf("ip:192.0.2.%d", i%200), 1e9, 1e9); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
