@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,12 +255,32 @@ func TestFeedbackCountsAgainstTheLimit(t *testing.T) {
 
 func TestAdminFailuresThrottled(t *testing.T) {
 	ts := start(t, Config{AdminToken: "right", AdminFailures: 2}, nil, nil)
-	for i := range 2 {
-		if code, _ := do(t, "GET", ts.httpURL()+"/admin/kill-switch", "wrong", ""); code != http.StatusForbidden {
-			t.Fatalf("wrong token %d = %d; want 403", i+1, code)
+	url := ts.httpURL() + "/admin/kill-switch"
+	// The right token gives its attempt back: an operator is not throttled.
+	for i := range 5 {
+		if code, body := do(t, "GET", url, "right", ""); code != http.StatusOK {
+			t.Fatalf("right token %d = %d %s; want 200", i+1, code, body)
 		}
 	}
-	req, _ := http.NewRequest("GET", ts.httpURL()+"/admin/kill-switch", nil)
+	// Twenty wrong guesses at once get two comparisons between them.
+	codes := make(chan int, 20)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			code, _ := do(t, "GET", url, "wrong", "")
+			codes <- code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	counts := map[int]int{}
+	for c := range codes {
+		counts[c]++
+	}
+	if counts[http.StatusForbidden] != 2 || counts[http.StatusTooManyRequests] != 18 {
+		t.Errorf("twenty wrong tokens at once: %v; want 2 × 403 and 18 × 429", counts)
+	}
+	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Authorization", "Bearer right")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -267,7 +288,10 @@ func TestAdminFailuresThrottled(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("after two failures even the right token = %d (Retry-After %q); want 429", resp.StatusCode, resp.Header.Get("Retry-After"))
+		t.Errorf("after the failures even the right token = %d (Retry-After %q); want 429", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if got := metricsText(t, ts); !strings.Contains(got, "govchat_admin_throttled_total 19") {
+		t.Error("metrics do not count the 19 throttled admin requests")
 	}
 }
 

@@ -105,11 +105,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 // admin guards an operator endpoint with the bearer token, compared in
-// constant time. With no token configured the endpoints do not exist. Each
-// missing or wrong token takes one from the address's bucket of
-// AdminFailures a minute; an address with none left is refused with 429
-// before its token is even compared, so guessing runs at that rate at most,
-// across every instance.
+// constant time. With no token configured the endpoints do not exist.
+// Every attempt first takes a token from the address's bucket of
+// AdminFailures a minute, atomically, so even many requests at once get
+// only that many comparisons; the right token gives its token back. An
+// address with none left is refused with 429 on every instance.
 func (s *Server) admin(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.AdminToken == "" {
@@ -117,12 +117,12 @@ func (s *Server) admin(next http.HandlerFunc) http.Handler {
 			return
 		}
 		key := "admin:" + ipKey(clientIP(r, s.cfg.TrustProxy))
+		burst, perSecond := max(1, s.cfg.AdminFailures), s.cfg.AdminFailures/60
 		lctx, cancel := context.WithTimeout(r.Context(), s.cfg.LimitTimeout)
 		defer cancel()
-		burst, perSecond := max(1, s.cfg.AdminFailures), s.cfg.AdminFailures/60
 		// A database that does not answer fails closed here: the admin
 		// endpoints need it anyway.
-		if ok, wait, err := s.st.PeekTokens(lctx, key, burst, perSecond); err != nil || !ok {
+		if ok, wait, err := s.st.TakeToken(lctx, key, burst, perSecond); err != nil || !ok {
 			s.metrics.add(func(m *metrics) { m.adminThrottled++ })
 			setRetryAfter(w, wait)
 			writeJSON(w, http.StatusTooManyRequests, apiError{"too many failed attempts; try again later"})
@@ -130,11 +130,11 @@ func (s *Server) admin(next http.HandlerFunc) http.Handler {
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
+			if err := s.st.ReturnToken(lctx, key, burst); err != nil {
+				s.log.Warn("could not return an admin attempt token", "request_id", requestID(r.Context()), "error", err)
+			}
 			next(w, r)
 			return
-		}
-		if _, _, err := s.st.TakeToken(lctx, key, burst, perSecond); err != nil {
-			s.log.Warn("could not count a failed admin token", "request_id", requestID(r.Context()), "error", err)
 		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="govchat admin"`)

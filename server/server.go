@@ -44,7 +44,7 @@ type Store interface {
 	AddFeedback(ctx context.Context, messageID string, useful bool, comment string) error
 	DeleteConversation(ctx context.Context, id string) (bool, error)
 	TakeToken(ctx context.Context, key string, burst, perSecond float64) (bool, time.Duration, error)
-	PeekTokens(ctx context.Context, key string, burst, perSecond float64) (bool, time.Duration, error)
+	ReturnToken(ctx context.Context, key string, burst float64) error
 	ClaimConversation(ctx context.Context, id, holder string, ttl time.Duration) (bool, error)
 	ReleaseConversation(ctx context.Context, id, holder string) error
 }

@@ -37,12 +37,14 @@ type conn struct {
 	readDone  chan struct{}
 	writeDone chan struct{}
 
-	mu       sync.Mutex
-	active   *activeAsk // the question being answered, or nil
-	draining bool       // close when the active question is done
-	askWG    sync.WaitGroup
-	asks     int
-	lastAsk  time.Time // when the last question was asked, or the connection opened
+	mu          sync.Mutex
+	active      *activeAsk // the question being answered, or nil
+	draining    bool       // close when the active question is done
+	askWG       sync.WaitGroup
+	asks        int
+	lastAsk     time.Time // when the last question was asked, or the connection opened
+	idle        *time.Timer
+	idleStopped bool
 }
 
 type activeAsk struct {
@@ -96,8 +98,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	go c.writeLoop()
-	idle := c.watchIdle()
-	defer idle.Stop()
+	stopIdle := c.watchIdle()
+	defer stopIdle()
 	c.enqueue(helloMessage(s.door.Composer(), s.cfg.MaxQuestionChars))
 	if drainNow {
 		c.close(websocket.CloseGoingAway, "server restarting")
@@ -141,22 +143,37 @@ func (s *Server) releaseIPLocked(key string) {
 }
 
 // watchIdle closes the connection when no question has been asked for
-// WSIdleTimeout: an open socket costs memory and a connection slot.
-func (c *conn) watchIdle() *time.Timer {
-	var t *time.Timer
-	t = time.AfterFunc(c.s.cfg.WSIdleTimeout, func() {
+// WSIdleTimeout: an open socket costs memory and a connection slot. The
+// returned function stops the watch.
+func (c *conn) watchIdle() (stop func()) {
+	c.mu.Lock()
+	c.idle = time.AfterFunc(c.s.cfg.WSIdleTimeout, c.checkIdle)
+	c.mu.Unlock()
+	return func() {
 		c.mu.Lock()
-		busy := c.active != nil
-		since := time.Since(c.lastAsk)
+		defer c.mu.Unlock()
+		c.idleStopped = true
+		c.idle.Stop()
+	}
+}
+
+func (c *conn) checkIdle() {
+	limit := c.s.cfg.WSIdleTimeout
+	c.mu.Lock()
+	if c.idleStopped {
 		c.mu.Unlock()
-		if busy || since < c.s.cfg.WSIdleTimeout {
-			t.Reset(max(c.s.cfg.WSIdleTimeout-since, time.Second))
-			return
-		}
-		c.s.metrics.add(func(m *metrics) { m.idleClosed++ })
-		c.close(websocket.CloseNormalClosure, "idle")
-	})
-	return t
+		return
+	}
+	since := time.Since(c.lastAsk)
+	if c.active != nil || since < limit {
+		// Busy, or asked since the watch was set: look again later.
+		c.idle = time.AfterFunc(max(limit-since, time.Second), c.checkIdle)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.s.metrics.add(func(m *metrics) { m.idleClosed++ })
+	c.close(websocket.CloseNormalClosure, "idle")
 }
 
 func (c *conn) readLoop(ctx context.Context) {

@@ -41,20 +41,15 @@ func (s *Store) TakeToken(ctx context.Context, key string, burst, perSecond floa
 	return false, waitFor(1-left, perSecond), nil
 }
 
-// PeekTokens reports whether key's bucket has a token, without taking it,
-// and how long until it will when not.
-func (s *Store) PeekTokens(ctx context.Context, key string, burst, perSecond float64) (bool, time.Duration, error) {
-	var left float64
-	err := s.pool.QueryRow(ctx, s.q(`SELECT coalesce((SELECT least($2::float8,
-			b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * $3::float8)
-		FROM {{schema}}.rate_buckets b WHERE b.key = $1), $2::float8)`), key, burst, perSecond).Scan(&left)
-	if err != nil {
-		return false, 0, fmt.Errorf("store: read a token bucket: %w", err)
+// ReturnToken gives back a token taken from key's bucket, up to burst:
+// for a check that takes first, so that concurrent attempts cannot all pass
+// it, and refunds the ones that turn out to be allowed.
+func (s *Store) ReturnToken(ctx context.Context, key string, burst float64) error {
+	if _, err := s.pool.Exec(ctx, s.q(`UPDATE {{schema}}.rate_buckets SET tokens = least($2::float8, tokens + 1) WHERE key = $1`),
+		key, burst); err != nil {
+		return fmt.Errorf("store: return a token: %w", err)
 	}
-	if left >= 1 {
-		return true, 0, nil
-	}
-	return false, waitFor(1-left, perSecond), nil
+	return nil
 }
 
 func waitFor(tokens, perSecond float64) time.Duration {

@@ -270,6 +270,9 @@ func (c Config) validate() error {
 	if c.RatePerIP <= 0 || c.RatePerConv <= 0 {
 		errs = append(errs, errors.New("config: GOVCHAT_RATE_PER_IP and GOVCHAT_RATE_PER_CONVERSATION must be above 0"))
 	}
+	if c.MaxHTTPConns < c.MaxConnections {
+		errs = append(errs, errors.New("config: GOVCHAT_MAX_HTTP_CONNECTIONS must be at least GOVCHAT_MAX_CONNECTIONS: websockets count against it"))
+	}
 	if c.AdminFailures <= 0 {
 		errs = append(errs, errors.New("config: GOVCHAT_ADMIN_FAILURES_PER_MINUTE must be above 0"))
 	}
