@@ -14,6 +14,7 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/server"
 	"github.com/govchat/govchat/store"
@@ -47,13 +48,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	st, emb := stk.store, stk.emb
 	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, pipelineConfig(cfg), log)
 
-	scfg := server.Config{
-		MaxQuestionChars: cfg.MaxQuestionChars, MaxMessageBytes: cfg.MaxMessageBytes, MaxConnections: cfg.MaxConnections,
-		MaxConnsPerIP: cfg.MaxConnsPerIP, MaxHTTPConns: cfg.MaxHTTPConns, ReadTimeout: cfg.ReadTimeout,
-		WSIdleTimeout: cfg.WSIdleTimeout, AdminFailures: cfg.AdminFailures, KillSwitchTimeout: cfg.KillSwitchTimeout,
-		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
-		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout,
-	}
+	scfg := serverConfig(cfg)
 	// One door for every channel: the websocket and the form share its
 	// kill switch, limits, metrics and audit log.
 	door := server.NewDoor(scfg, pipe, st, log)
@@ -108,6 +103,16 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	stopPurge()
 	<-purged
 	return err
+}
+
+func serverConfig(cfg config.Config) server.Config {
+	return server.Config{
+		MaxQuestionChars: cfg.MaxQuestionChars, MaxMessageBytes: cfg.MaxMessageBytes, MaxConnections: cfg.MaxConnections,
+		MaxConnsPerIP: cfg.MaxConnsPerIP, MaxHTTPConns: cfg.MaxHTTPConns, ReadTimeout: cfg.ReadTimeout,
+		WSIdleTimeout: cfg.WSIdleTimeout, AdminFailures: cfg.AdminFailures, KillSwitchTimeout: cfg.KillSwitchTimeout,
+		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
+		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout,
+	}
 }
 
 // purgeLoop deletes conversations past their retention, idle rate-limit
