@@ -4,7 +4,11 @@
 // (docs/openapi.json), and the citizen's page mounted from package web.
 //
 // It is the only package that imports gorilla/websocket. It knows nothing
-// about how answers are made: it drives an Asker (a *chat.Pipeline).
+// about how answers are made: it drives an Asker (a *chat.Pipeline)
+// through a Door, which every channel shares (the websocket here, the
+// page's form in package web): the kill switch, the rate limits and the
+// one-question-at-a-time check, kept in the database so that they hold
+// across instances, then the metrics and the audit log.
 package server
 
 import (
