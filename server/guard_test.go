@@ -324,7 +324,7 @@ func TestKillSwitchReadTimeout(t *testing.T) {
 	}
 	ws := dial(t, ts.wsURL(), nil)
 
-	// Hold the settings table for 5 s (on PGlite the whole database).
+	// Hold the settings table for 3 s (on PGlite the whole database).
 	ctx := context.Background()
 	pc, err := pgx.Connect(ctx, storetest.URL(t))
 	if err != nil {
@@ -342,7 +342,7 @@ func TestKillSwitchReadTimeout(t *testing.T) {
 		_, err = tx.Exec(ctx, fmt.Sprintf("LOCK TABLE %s.settings IN ACCESS EXCLUSIVE MODE", st.Schema()))
 		close(locked)
 		if err == nil {
-			_, err = tx.Exec(ctx, "SELECT pg_sleep(5)")
+			_, err = tx.Exec(ctx, "SELECT pg_sleep(3)")
 		}
 		_ = tx.Rollback(ctx)
 		released <- err
@@ -363,5 +363,23 @@ func TestKillSwitchReadTimeout(t *testing.T) {
 	}
 	if err := <-released; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The read deadline bounds reading the request, not the answer: a form
+// question that takes longer than ReadTimeout is still answered.
+func TestReadDeadlineDoesNotCutAnswers(t *testing.T) {
+	slow := &fakeAsker{composer: "offline", fn: func(ctx context.Context, req chat.Request, ev chat.Events) (chat.Outcome, error) {
+		select {
+		case <-time.After(600 * time.Millisecond):
+		case <-ctx.Done():
+			return chat.Outcome{Status: chat.StatusCancelled}, nil
+		}
+		return chat.Outcome{Status: chat.StatusOK, Answer: "Slow but sure.", Composer: "offline"}, nil
+	}}
+	ts := startWithForm(t, Config{ReadTimeout: 200 * time.Millisecond}, slow, nil)
+	resp, body := postForm(t, ts, "A slow question")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Slow but sure.") {
+		t.Errorf("a form answer slower than the read deadline = %d; want 200 with the answer", resp.StatusCode)
 	}
 }
