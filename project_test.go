@@ -16,7 +16,7 @@ func TestImportBoundaries(t *testing.T) {
 	}
 	owners := map[string][]string{
 		"github.com/sashabaranov/go-openai": {"/llm"},
-		"github.com/gorilla/websocket":      {"/server", "/loadtest"},
+		"github.com/gorilla/websocket":      {"/server", "/loadtest", "/tools/hostileclients"},
 		"github.com/jackc/pgx/v5":           {"/store", "/internal/bench"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

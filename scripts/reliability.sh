@@ -48,8 +48,9 @@ export DATABASE_URL
 bin/govchat ingest --from "$corpus" >"$out/ingest.txt" 2>"$out/ingest.log"
 tail -n 3 "$out/ingest.txt"
 
+# Every connection comes from 127.0.0.1: the per-address limits are raised with the rest.
 GOVCHAT_COMPOSER=offline GOVCHAT_RATE_PER_IP=100000 GOVCHAT_RATE_PER_CONVERSATION=100000 GOVCHAT_MAX_CONNECTIONS=5000 \
-	bin/govchat serve --addr "127.0.0.1:$port" >"$out/server.log" 2>&1 &
+	GOVCHAT_MAX_CONNECTIONS_PER_IP=5000 bin/govchat serve --addr "127.0.0.1:$port" >"$out/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi

@@ -5,8 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +63,7 @@ type readyReport struct {
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	rep := readyReport{Status: "ready", Composer: s.asker.Composer(), Checks: map[string]string{}}
+	rep := readyReport{Status: "ready", Composer: s.door.Composer(), Checks: map[string]string{}}
 	checks := append([]readyCheck{
 		{"database", s.st.Ping},
 		{"schema", s.st.CheckSchema},
@@ -104,25 +106,49 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 
 // admin guards an operator endpoint with the bearer token, compared in
 // constant time. With no token configured the endpoints do not exist.
+// Every attempt first takes a token from the address's bucket of
+// AdminFailures a minute, atomically, so even many requests at once get
+// only that many comparisons; the right token gives its token back. An
+// address with none left is refused with 429 on every instance.
 func (s *Server) admin(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.AdminToken == "" {
 			http.NotFound(w, r)
 			return
 		}
+		key := "admin:" + ipKey(clientIP(r, s.cfg.TrustProxy))
+		burst, perSecond := max(1, s.cfg.AdminFailures), s.cfg.AdminFailures/60
+		lctx, cancel := context.WithTimeout(r.Context(), s.cfg.LimitTimeout)
+		defer cancel()
+		// A database that does not answer fails closed here: the admin
+		// endpoints need it anyway.
+		if ok, wait, err := s.st.TakeToken(lctx, key, burst, perSecond); err != nil || !ok {
+			s.metrics.add(func(m *metrics) { m.adminThrottled++ })
+			setRetryAfter(w, wait)
+			writeJSON(w, http.StatusTooManyRequests, apiError{"too many failed attempts; try again later"})
+			return
+		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
+			if err := s.st.ReturnToken(lctx, key, burst); err != nil {
+				s.log.Warn("could not return an admin attempt token", "request_id", requestID(r.Context()), "error", err)
+			}
+			next(w, r)
+			return
+		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="govchat admin"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{"an admin bearer token is needed"})
 			return
 		}
-		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) != 1 {
-			s.log.Warn("admin token refused", "request_id", requestID(r.Context()), "route", r.Pattern)
-			writeJSON(w, http.StatusForbidden, apiError{"the admin token is not right"})
-			return
-		}
-		next(w, r)
+		s.log.Warn("admin token refused", "request_id", requestID(r.Context()), "route", r.Pattern)
+		writeJSON(w, http.StatusForbidden, apiError{"the admin token is not right"})
 	})
+}
+
+// setRetryAfter sets Retry-After in whole seconds, at least 1.
+func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 }
 
 func (s *Server) serveReindex(w http.ResponseWriter, r *http.Request) {
@@ -173,28 +199,44 @@ type KillSwitch struct {
 const killSwitchKey = "kill_switch"
 
 // killSwitch caches the setting for a short time, so an ask costs no query
-// and a switch made on one instance reaches the others within the TTL.
+// and a switch made on one instance reaches the others within the TTL. The
+// read has its own short timeout and holds no lock while it waits: one
+// caller refreshes, the others keep the last known value meanwhile, and a
+// failed read keeps it too.
 type killSwitch struct {
-	st  Store
-	ttl time.Duration
-	log *slog.Logger
+	st      Store
+	ttl     time.Duration
+	timeout time.Duration
+	log     *slog.Logger
 
-	mu      sync.Mutex
-	value   KillSwitch
-	fetched time.Time
+	mu         sync.Mutex // guards the fields below; never held across a query
+	value      KillSwitch
+	fetched    time.Time // last read, successful or not
+	refreshing bool
 }
 
-// get returns the current state. When the database cannot be read it keeps
-// the last known state.
+// get returns the current state.
 func (k *killSwitch) get(ctx context.Context) KillSwitch {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	if !k.fetched.IsZero() && time.Since(k.fetched) < k.ttl {
-		return k.value
+	if k.refreshing || (!k.fetched.IsZero() && time.Since(k.fetched) < k.ttl) {
+		v := k.value
+		k.mu.Unlock()
+		return v
 	}
-	raw, err := k.st.GetSetting(ctx, killSwitchKey)
+	k.refreshing = true
+	k.mu.Unlock()
+
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.timeout)
+	raw, err := k.st.GetSetting(rctx, killSwitchKey)
+	cancel()
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.refreshing = false
+	// A failed read is retried after the TTL too, not on every question.
+	k.fetched = time.Now()
 	if err != nil {
-		k.log.Warn("could not read the kill switch; keeping the last state", "error", err)
+		k.log.Warn("could not read the kill switch; keeping the last state", "error", err, "web_off", k.value.Web)
 		return k.value
 	}
 	v := KillSwitch{}
@@ -204,13 +246,11 @@ func (k *killSwitch) get(ctx context.Context) KillSwitch {
 			v = KillSwitch{}
 		}
 	}
-	k.value, k.fetched = v, time.Now()
+	k.value = v
 	return v
 }
 
 func (k *killSwitch) set(ctx context.Context, v KillSwitch) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	raw := ""
 	if v.Web || v.Message != "" {
 		b, err := json.Marshal(v)
@@ -222,7 +262,9 @@ func (k *killSwitch) set(ctx context.Context, v KillSwitch) error {
 	if err := k.st.SetSetting(ctx, killSwitchKey, raw); err != nil {
 		return err
 	}
+	k.mu.Lock()
 	k.value, k.fetched = v, time.Now()
+	k.mu.Unlock()
 	return nil
 }
 
@@ -289,6 +331,11 @@ func (s *Server) serveFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ValidID(body.MessageID) || body.Useful == nil {
 		writeJSON(w, http.StatusBadRequest, apiError{"send message_id and useful (true or false)"})
+		return
+	}
+	if ok, wait := s.door.Allow(r.Context(), clientIP(r, s.cfg.TrustProxy)); !ok {
+		setRetryAfter(w, wait)
+		writeJSON(w, http.StatusTooManyRequests, apiError{"too many requests; try again later"})
 		return
 	}
 	err := s.saveFeedback(r.Context(), body.MessageID, *body.Useful, body.Comment)

@@ -45,7 +45,8 @@ func TestAdminToken(t *testing.T) {
 		reindexed = append(reindexed, path)
 		return "1 updated", nil
 	}
-	ts := start(t, Config{AdminToken: "s3cret-token"}, nil, storetest.New(t), WithReindexer(reindex))
+	// Six failures below; the throttle has its own test.
+	ts := start(t, Config{AdminToken: "s3cret-token", AdminFailures: 100}, nil, storetest.New(t), WithReindexer(reindex))
 	for _, tc := range []struct {
 		method, path, body string
 	}{

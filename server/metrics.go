@@ -24,6 +24,9 @@ type metrics struct {
 	rejected       map[string]int64 // error code
 	slowDropped    int64
 	feedbackStored int64
+	idleClosed     int64
+	limitErrors    int64
+	adminThrottled int64
 }
 
 var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120}
@@ -61,13 +64,20 @@ func (m *metrics) write(w io.Writer) {
 	defer m.mu.Unlock()
 	fmt.Fprintf(w, "# HELP govchat_ws_connections_open Websocket connections open now.\n# TYPE govchat_ws_connections_open gauge\ngovchat_ws_connections_open %d\n", m.connsOpen)
 	writeCounter(w, "govchat_ws_connections_rejected_total", "Websocket upgrades refused, by reason.", "reason", m.connsRejected)
-	writeCounter(w, "govchat_asks_total", "Questions answered, by final status.", "status", m.asks)
+	writeCounter(w, "govchat_asks_total", "Questions, by final status (refusals by the kill switch, rate limits and busy check included).", "status", m.asks)
 	m.askDuration.write(w, "govchat_ask_duration_seconds", "Time from a question being accepted to its done message.")
 	m.firstDelta.write(w, "govchat_ask_first_delta_seconds", "Time from a question being accepted to the first text of its answer.")
 	writeCounter(w, "govchat_rate_limited_total", "Questions refused by a rate limit, by scope.", "scope", m.rateLimited)
 	writeCounter(w, "govchat_messages_rejected_total", "Client messages answered with an error, by code.", "code", m.rejected)
 	fmt.Fprintf(w, "# HELP govchat_slow_clients_dropped_total Connections closed because the client read too slowly.\n# TYPE govchat_slow_clients_dropped_total counter\ngovchat_slow_clients_dropped_total %d\n", m.slowDropped)
 	fmt.Fprintf(w, "# HELP govchat_feedback_total Feedback stored.\n# TYPE govchat_feedback_total counter\ngovchat_feedback_total %d\n", m.feedbackStored)
+	writeCount(w, "govchat_ws_idle_closed_total", "Websockets closed after WSIdleTimeout without a question.", m.idleClosed)
+	writeCount(w, "govchat_limit_errors_total", "Shared-limit checks that failed in the database and let the request through.", m.limitErrors)
+	writeCount(w, "govchat_admin_throttled_total", "Admin requests refused after too many failed tokens from one address.", m.adminThrottled)
+}
+
+func writeCount(w io.Writer, name, help string, v int64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
 }
 
 func writeCounter(w io.Writer, name, help, label string, values map[string]int64) {

@@ -4,7 +4,11 @@
 // (docs/openapi.json), and the citizen's page mounted from package web.
 //
 // It is the only package that imports gorilla/websocket. It knows nothing
-// about how answers are made: it drives an Asker (a *chat.Pipeline).
+// about how answers are made: it drives an Asker (a *chat.Pipeline)
+// through a Door, which every channel shares (the websocket here, the
+// page's form in package web): the kill switch, the rate limits and the
+// one-question-at-a-time check, kept in the database so that they hold
+// across instances, then the metrics and the audit log.
 package server
 
 import (
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/net/netutil"
 
 	"github.com/govchat/govchat/chat"
 )
@@ -42,6 +47,10 @@ type Store interface {
 	SetSetting(ctx context.Context, key, value string) error
 	AddFeedback(ctx context.Context, messageID string, useful bool, comment string) error
 	DeleteConversation(ctx context.Context, id string) (bool, error)
+	TakeToken(ctx context.Context, key string, burst, perSecond float64) (bool, time.Duration, error)
+	ReturnToken(ctx context.Context, key string, burst float64) error
+	ClaimConversation(ctx context.Context, id, holder string, ttl time.Duration) (bool, error)
+	ReleaseConversation(ctx context.Context, id, holder string) error
 }
 
 // Reindexer fetches one page now and updates the index, returning a short
@@ -50,17 +59,24 @@ type Reindexer func(ctx context.Context, basePath string) (string, error)
 
 // Config tunes the server. Zero values take the defaults in brackets.
 type Config struct {
-	MaxQuestionChars int           // [300]
-	MaxMessageBytes  int           // largest websocket message a client may send [8192]
-	MaxConnections   int           // open websockets [10000]
-	RatePerIP        float64       // questions a minute from one IP, burst the same [20]
-	RatePerConv      float64       // questions a minute in one conversation [10]
-	AllowedOrigins   []string      // websocket origins allowed besides the page's own
-	TrustProxy       bool          // take the client IP from X-Forwarded-For
-	AdminToken       string        // bearer token for /admin; empty disables /admin
-	ShutdownTimeout  time.Duration // how long Run waits for answers in progress [30s]
-	AskTimeout       time.Duration // longest one answer may take [2m]
-	KillSwitchTTL    time.Duration // how long the kill switch setting is cached [5s]
+	MaxQuestionChars  int           // [300]
+	MaxMessageBytes   int           // largest websocket message a client may send [8192]
+	MaxConnections    int           // open websockets [10000]
+	MaxConnsPerIP     int           // open websockets from one IPv4 address or IPv6 /64 [50]
+	MaxHTTPConns      int           // open TCP connections of every kind; more wait to be accepted [12000]
+	ReadTimeout       time.Duration // longest time to read a request's headers and body [15s]
+	WSIdleTimeout     time.Duration // a websocket with no question for this long is closed [10m]
+	AdminFailures     float64       // failed admin tokens a minute from one address before it is refused [5]
+	RatePerIP         float64       // questions a minute from one IP, burst the same [20]
+	RatePerConv       float64       // questions a minute in one conversation [10]
+	AllowedOrigins    []string      // websocket origins allowed besides the page's own
+	TrustProxy        bool          // take the client IP from X-Forwarded-For
+	AdminToken        string        // bearer token for /admin; empty disables /admin
+	ShutdownTimeout   time.Duration // how long Run waits for answers in progress [30s]
+	AskTimeout        time.Duration // longest one answer may take [2m]
+	KillSwitchTTL     time.Duration // how long the kill switch setting is cached [5s]
+	KillSwitchTimeout time.Duration // longest wait for the kill switch setting [1s]
+	LimitTimeout      time.Duration // longest wait for a shared limit in the database [2s]
 
 	// Page serves "/" and the page's assets; nil serves a plain text page.
 	Page http.Handler
@@ -76,11 +92,18 @@ func (c Config) withDefaults() Config {
 	c.MaxQuestionChars = cmp.Or(c.MaxQuestionChars, 300)
 	c.MaxMessageBytes = cmp.Or(c.MaxMessageBytes, 8192)
 	c.MaxConnections = cmp.Or(c.MaxConnections, 10000)
+	c.MaxConnsPerIP = cmp.Or(c.MaxConnsPerIP, 50)
+	c.MaxHTTPConns = cmp.Or(c.MaxHTTPConns, 12000)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, 15*time.Second)
+	c.WSIdleTimeout = cmp.Or(c.WSIdleTimeout, 10*time.Minute)
+	c.AdminFailures = cmp.Or(c.AdminFailures, 5)
 	c.RatePerIP = cmp.Or(c.RatePerIP, 20)
 	c.RatePerConv = cmp.Or(c.RatePerConv, 10)
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 30*time.Second)
 	c.AskTimeout = cmp.Or(c.AskTimeout, 2*time.Minute)
 	c.KillSwitchTTL = cmp.Or(c.KillSwitchTTL, 5*time.Second)
+	c.KillSwitchTimeout = cmp.Or(c.KillSwitchTimeout, time.Second)
+	c.LimitTimeout = cmp.Or(c.LimitTimeout, 2*time.Second)
 	c.PingInterval = cmp.Or(c.PingInterval, 30*time.Second)
 	c.PongWait = cmp.Or(c.PongWait, 60*time.Second)
 	c.WriteWait = cmp.Or(c.WriteWait, 10*time.Second)
@@ -108,14 +131,12 @@ type readyCheck struct {
 // Server serves govchat over HTTP. Make one with New.
 type Server struct {
 	cfg      Config
-	asker    Asker
+	door     *Door
 	st       Store
 	log      *slog.Logger
 	reindex  Reindexer
 	checks   []readyCheck
 	metrics  *metrics
-	perIP    *limiters
-	perConv  *limiters
 	kill     *killSwitch
 	upgrader websocket.Upgrader
 	origins  map[string]bool
@@ -123,21 +144,21 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
-	reserved int  // upgrades in progress
-	draining bool // shutting down: no new connections or questions
+	perIP    map[string]int // open websockets by ipKey
+	reserved int            // upgrades in progress
+	draining bool           // shutting down: no new connections or questions
 	connWG   sync.WaitGroup
 }
 
-// New builds a server. asker and st must not be nil.
-func New(cfg Config, asker Asker, st Store, log *slog.Logger, opts ...Option) *Server {
+// New builds a server whose questions all go through door; build the
+// page's form (Config.Page) on the same door. door and st must not be nil.
+func New(cfg Config, door *Door, st Store, log *slog.Logger, opts ...Option) *Server {
 	cfg = cfg.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, asker: asker, st: st, log: log, metrics: newMetrics(),
-		perIP: newLimiters(cfg.RatePerIP), perConv: newLimiters(cfg.RatePerConv),
-		kill: &killSwitch{st: st, ttl: cfg.KillSwitchTTL, log: log}, origins: map[string]bool{},
-		conns: map[*conn]struct{}{}}
+	s := &Server{cfg: cfg, door: door, st: st, log: log, metrics: door.metrics, kill: door.kill,
+		origins: map[string]bool{}, conns: map[*conn]struct{}{}, perIP: map[string]int{}}
 	for _, o := range cfg.AllowedOrigins {
 		if n, ok := normalOrigin(o); ok {
 			s.origins[n] = true
@@ -290,14 +311,19 @@ func newRequestID() string {
 // to ShutdownTimeout, closes every websocket with 1001 (going away) and
 // returns. It returns nil after a clean shutdown.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	// ReadTimeout bounds the headers and body of every request (the form,
+	// feedback, admin bodies); a websocket sets its own deadlines once
+	// upgraded. There is no WriteTimeout: a form answer may take AskTimeout.
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.ReadTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(netutil.LimitListener(ln, s.cfg.MaxHTTPConns)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)

@@ -128,18 +128,30 @@ func (ts *testServer) stop(t *testing.T) error {
 
 func start(t *testing.T, cfg Config, asker Asker, st Store, opts ...Option) *testServer {
 	t.Helper()
+	asker, st = testDefaults(t, asker, st)
+	return startDoor(t, cfg, NewDoor(cfg, asker, st, nil), st, opts...)
+}
+
+// testDefaults fills in the fake asker and a store of the test's own: the
+// rate limits live in the database, and every test client is 127.0.0.1.
+func testDefaults(t *testing.T, asker Asker, st Store) (Asker, Store) {
 	if asker == nil {
 		asker = &fakeAsker{composer: "offline"}
 	}
 	if st == nil {
-		st = sharedStore(t)
+		st = storetest.New(t)
 	}
+	return asker, st
+}
+
+func startDoor(t *testing.T, cfg Config, door *Door, st Store, opts ...Option) *testServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.ShutdownTimeout = max(cfg.ShutdownTimeout, 5*time.Second)
-	srv := New(cfg, asker, st, nil, opts...)
+	srv := New(cfg, door, st, nil, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{srv: srv, addr: ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
 	go func() { ts.done <- srv.Run(ctx, ln) }()
@@ -575,7 +587,8 @@ func TestShutdownTimeoutCancelsAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Config{ShutdownTimeout: 200 * time.Millisecond}, b, sharedStore(t), nil)
+	cfg := Config{ShutdownTimeout: 200 * time.Millisecond}
+	srv := New(cfg, NewDoor(cfg, b, sharedStore(t), nil), sharedStore(t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Run(ctx, ln) }()

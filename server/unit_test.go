@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 )
 
 func TestDecodeClientMessage(t *testing.T) {
@@ -69,24 +68,18 @@ func FuzzDecodeClientMessage(f *testing.F) {
 	})
 }
 
-func TestLimiters(t *testing.T) {
-	l := newLimiters(2) // 2 a minute, burst 2
-	now := time.Unix(1000, 0)
-	if !l.allow("a", now) || !l.allow("a", now) || l.allow("a", now) {
-		t.Fatal("want a burst of 2, then refused")
-	}
-	if !l.allow("b", now) {
-		t.Error("one key's limit applied to another")
-	}
-	if !l.allow("a", now.Add(31*time.Second)) {
-		t.Error("no token back after half a minute at 2 a minute")
-	}
-	if l.allow("a", now.Add(31*time.Second)) {
-		t.Error("two tokens back after half a minute")
-	}
-	l.allow("c", now.Add(time.Hour))
-	if got := l.size(); got != 1 {
-		t.Errorf("after an idle hour the map holds %d keys; want only the new one", got)
+func TestIPKey(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"192.0.2.1", "192.0.2.1"},
+		{"::ffff:192.0.2.1", "192.0.2.1"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"not-an-ip", "not-an-ip"},
+	} {
+		if got := ipKey(tc.in); got != tc.want {
+			t.Errorf("ipKey(%s) = %s; want %s", tc.in, got, tc.want)
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -38,11 +37,14 @@ type conn struct {
 	readDone  chan struct{}
 	writeDone chan struct{}
 
-	mu       sync.Mutex
-	active   *activeAsk // the question being answered, or nil
-	draining bool       // close when the active question is done
-	askWG    sync.WaitGroup
-	asks     int
+	mu          sync.Mutex
+	active      *activeAsk // the question being answered, or nil
+	draining    bool       // close when the active question is done
+	askWG       sync.WaitGroup
+	asks        int
+	lastAsk     time.Time // when the last question was asked, or the connection opened
+	idle        *time.Timer
+	idleStopped bool
 }
 
 type activeAsk struct {
@@ -53,28 +55,18 @@ type activeAsk struct {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.draining {
-		s.mu.Unlock()
-		http.Error(w, "The service is restarting. Try again in a moment.", http.StatusServiceUnavailable)
-		return
-	}
-	if len(s.conns)+s.reserved >= s.cfg.MaxConnections {
-		s.mu.Unlock()
-		s.metrics.add(func(m *metrics) { m.connsRejected["max_connections"]++ })
+	ip := clientIP(r, s.cfg.TrustProxy)
+	key := ipKey(ip)
+	if status, msg := s.reserveConn(key); status != 0 {
 		w.Header().Set("Retry-After", "30")
-		http.Error(w, "The service is busy. Try again in a moment.", http.StatusServiceUnavailable)
+		http.Error(w, msg, status)
 		return
 	}
-	s.reserved++
-	// Added while not draining, so never concurrently with Shutdown's Wait.
-	s.connWG.Add(1)
-	s.mu.Unlock()
-
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	s.mu.Lock()
 	s.reserved--
 	if err != nil {
+		s.releaseIPLocked(key)
 		s.mu.Unlock()
 		s.connWG.Done()
 		// Upgrade has answered the client (403 for a refused origin).
@@ -82,9 +74,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &conn{s: s, ws: ws, ip: clientIP(r, s.cfg.TrustProxy), reqID: requestID(r.Context()),
+	c := &conn{s: s, ws: ws, ip: ip, reqID: requestID(r.Context()),
 		send: make(chan []byte, s.cfg.SendBuffer), cancel: cancel, quit: make(chan struct{}),
-		readDone: make(chan struct{}), writeDone: make(chan struct{})}
+		readDone: make(chan struct{}), writeDone: make(chan struct{}), lastAsk: time.Now()}
 	// Shutdown may have begun during the handshake.
 	drainNow := s.draining
 	c.draining = drainNow
@@ -98,6 +90,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.askWG.Wait()
 		s.mu.Lock()
 		delete(s.conns, c)
+		s.releaseIPLocked(key)
 		s.mu.Unlock()
 		s.metrics.add(func(m *metrics) { m.connsOpen-- })
 		s.log.Info("websocket closed", "request_id", c.reqID, "asks", c.asks, "ms", time.Since(start).Milliseconds())
@@ -105,7 +98,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	go c.writeLoop()
-	c.enqueue(helloMessage(s.asker.Composer(), s.cfg.MaxQuestionChars))
+	stopIdle := c.watchIdle()
+	defer stopIdle()
+	c.enqueue(helloMessage(s.door.Composer(), s.cfg.MaxQuestionChars))
 	if drainNow {
 		c.close(websocket.CloseGoingAway, "server restarting")
 	}
@@ -115,6 +110,70 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.close(websocket.CloseNormalClosure, "")
 	<-c.writeDone
 	_ = ws.Close()
+}
+
+// reserveConn takes a websocket slot for an address, or returns the HTTP
+// status and message that refuse it: the service is restarting, full, or
+// this address (an IPv4 address or an IPv6 /64) holds too many already.
+func (s *Server) reserveConn(key string) (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.draining:
+		return http.StatusServiceUnavailable, "The service is restarting. Try again in a moment."
+	case len(s.conns)+s.reserved >= s.cfg.MaxConnections:
+		s.metrics.add(func(m *metrics) { m.connsRejected["max_connections"]++ })
+		return http.StatusServiceUnavailable, "The service is busy. Try again in a moment."
+	case s.perIP[key] >= s.cfg.MaxConnsPerIP:
+		s.metrics.add(func(m *metrics) { m.connsRejected["per_ip"]++ })
+		return http.StatusTooManyRequests, "Too many connections from your network. Close other chat windows and try again."
+	}
+	s.reserved++
+	s.perIP[key]++
+	// Added while not draining, so never concurrently with Shutdown's Wait.
+	s.connWG.Add(1)
+	return 0, ""
+}
+
+// releaseIPLocked gives back an address's slot; s.mu is held.
+func (s *Server) releaseIPLocked(key string) {
+	if s.perIP[key]--; s.perIP[key] <= 0 {
+		delete(s.perIP, key)
+	}
+}
+
+// watchIdle closes the connection when no question has been asked for
+// WSIdleTimeout: an open socket costs memory and a connection slot. The
+// returned function stops the watch.
+func (c *conn) watchIdle() (stop func()) {
+	c.mu.Lock()
+	c.idle = time.AfterFunc(c.s.cfg.WSIdleTimeout, c.checkIdle)
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.idleStopped = true
+		c.idle.Stop()
+	}
+}
+
+func (c *conn) checkIdle() {
+	limit := c.s.cfg.WSIdleTimeout
+	c.mu.Lock()
+	if c.idleStopped {
+		c.mu.Unlock()
+		return
+	}
+	since := time.Since(c.lastAsk)
+	if c.active != nil || since < limit {
+		// Busy, or asked since the watch was set: look again later.
+		c.idle = time.AfterFunc(max(limit-since, time.Second), c.checkIdle)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.s.metrics.add(func(m *metrics) { m.idleClosed++ })
+	c.close(websocket.CloseNormalClosure, "idle")
 }
 
 func (c *conn) readLoop(ctx context.Context) {
@@ -271,10 +330,9 @@ func (c *conn) reject(ref, code, msg string) {
 	c.enqueue(errorMessage(ref, code, msg))
 }
 
-// ask checks the limits and starts answering m on its own goroutine, so the
+// ask starts answering m through the door on its own goroutine, so the
 // reader keeps reading (a cancel must get through).
 func (c *conn) ask(ctx context.Context, m ClientMessage) {
-	s := c.s
 	c.mu.Lock()
 	if c.active != nil && !c.active.finishing {
 		c.mu.Unlock()
@@ -286,31 +344,11 @@ func (c *conn) ask(ctx context.Context, m ClientMessage) {
 		c.reject(m.ID, CodeUnavailable, "The service is restarting. Ask your question again in a moment.")
 		return
 	}
-	c.mu.Unlock()
-	if ks := s.kill.get(ctx); ks.Web {
-		msg := ks.Message
-		if msg == "" {
-			msg = chat.MsgKillSwitch
-		}
-		c.reject(m.ID, CodeServiceOff, msg)
-		return
-	}
-	now := time.Now()
-	if !s.perIP.allow(c.ip, now) {
-		s.metrics.add(func(m *metrics) { m.rateLimited["ip"]++ })
-		c.reject(m.ID, CodeRateLimited, chat.MsgRateLimited)
-		return
-	}
-	if m.ConversationID != "" && !s.perConv.allow(m.ConversationID, now) {
-		s.metrics.add(func(m *metrics) { m.rateLimited["conversation"]++ })
-		c.reject(m.ID, CodeRateLimited, chat.MsgRateLimited)
-		return
-	}
-	actx, cancel := context.WithTimeout(ctx, s.cfg.AskTimeout)
+	actx, cancel := context.WithCancel(ctx)
 	a := &activeAsk{ref: m.ID, cancel: cancel}
-	c.mu.Lock()
 	c.active = a
 	c.asks++
+	c.lastAsk = time.Now()
 	c.mu.Unlock()
 	c.askWG.Add(1)
 	go func() {
@@ -320,11 +358,8 @@ func (c *conn) ask(ctx context.Context, m ClientMessage) {
 	}()
 }
 
-// answer runs one question through the Asker and streams its events.
+// answer runs one question through the door and streams its events.
 func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
-	s := c.s
-	start := time.Now()
-	var first time.Duration
 	msgID := func() string {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -335,19 +370,12 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 			c.mu.Lock()
 			a.messageID = messageID
 			c.mu.Unlock()
-			if m.ConversationID == "" {
-				// Count the first question of a new conversation too.
-				s.perConv.allow(conversationID, time.Now())
-			}
 			c.enqueue(ServerMessage{Type: "accepted", ID: m.ID, ConversationID: conversationID, MessageID: messageID})
 		},
 		Progress: func(stage string) {
 			c.enqueue(ServerMessage{Type: "progress", MessageID: msgID(), Stage: stage})
 		},
 		Delta: func(text string) error {
-			if first == 0 {
-				first = time.Since(start)
-			}
 			if ctx.Err() != nil || !c.enqueue(ServerMessage{Type: "delta", MessageID: msgID(), Text: text}) {
 				return errClientGone
 			}
@@ -357,15 +385,8 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 			c.enqueue(ServerMessage{Type: "sources", MessageID: msgID(), Sources: src})
 		},
 	}
-	out, err := c.callAsker(ctx, m, ev)
-	status := string(out.Status)
-	if status == "" || err != nil {
-		status = string(chat.StatusError)
-	}
-	total := time.Since(start)
-	s.metrics.asked(status, total, first)
-	s.log.Info("ask", "request_id", c.reqID, "conversation", out.ConversationID, "message", out.MessageID,
-		"status", status, "composer", out.Composer, "ms", total.Milliseconds())
+	caller := Caller{IP: c.ip, Channel: "websocket", RequestID: c.reqID}
+	out, err := c.s.door.Ask(ctx, caller, chat.Request{ConversationID: m.ConversationID, Question: m.Question}, ev)
 
 	// The client may ask again as soon as it reads done, so the connection
 	// stops being busy first; it stays registered as active until done is
@@ -373,13 +394,20 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 	c.mu.Lock()
 	a.finishing = true
 	c.mu.Unlock()
+	var ref *Refusal
 	switch {
+	case errors.As(err, &ref):
+		c.reject(m.ID, ref.Code, ref.Message)
 	case errors.Is(err, errAskerPanic):
 		c.reject(m.ID, CodeInternal, chat.MsgError)
 	case err != nil:
-		s.log.Error("answer failed", "request_id", c.reqID, "message", out.MessageID, "error", err)
+		c.s.log.Error("answer failed", "request_id", c.reqID, "message", out.MessageID, "error", err)
 		c.reject(m.ID, CodeUnavailable, chat.MsgError)
 	default:
+		status := string(out.Status)
+		if status == "" {
+			status = string(chat.StatusError)
+		}
 		c.enqueue(ServerMessage{Type: "done", ConversationID: out.ConversationID, MessageID: out.MessageID,
 			Status: status, Composer: out.Composer, Answer: out.Answer})
 	}
@@ -392,20 +420,6 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 	if closeNow {
 		c.close(websocket.CloseGoingAway, "server restarting")
 	}
-}
-
-var errAskerPanic = errors.New("server: the asker panicked")
-
-// callAsker calls the Asker, turning a panic into an error so that one bad
-// question cannot take the server down.
-func (c *conn) callAsker(ctx context.Context, m ClientMessage, ev chat.Events) (out chat.Outcome, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c.s.log.Error("server: the asker panicked", "request_id", c.reqID, "panic", fmt.Sprint(p))
-			err = errAskerPanic
-		}
-	}()
-	return c.s.asker.Ask(ctx, chat.Request{ConversationID: m.ConversationID, Question: m.Question}, ev)
 }
 
 // cancelAsk cancels the active question when messageID is "" or its id.
@@ -421,6 +435,12 @@ func (c *conn) cancelAsk(messageID string) {
 }
 
 func (c *conn) feedback(ctx context.Context, m ClientMessage) {
+	// Each feedback is a database write: it counts against the same per-IP
+	// limit as questions.
+	if ok, _ := c.s.door.Allow(ctx, c.ip); !ok {
+		c.reject("", CodeRateLimited, chat.MsgRateLimited)
+		return
+	}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := c.s.saveFeedback(fctx, m.MessageID, m.Useful, m.Comment)

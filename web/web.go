@@ -32,9 +32,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,9 +50,14 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Asker answers one question; *chat.Pipeline is one.
+// Asker answers one question sent in request r; *server.Door is one. It
+// applies the service's guards (kill switch, rate limits, one question at a
+// time) for the client who sent r. A refused question comes back with its
+// Outcome's Status set to service_off, rate_limited or busy and the
+// citizen's message as its Answer; the error may then carry a
+// RetryAfter() time.Duration.
 type Asker interface {
-	Ask(ctx context.Context, req chat.Request, ev chat.Events) (chat.Outcome, error)
+	AskFrom(ctx context.Context, r *http.Request, req chat.Request, ev chat.Events) (chat.Outcome, error)
 }
 
 // Options configure the page. The zero value of every field has a default.
@@ -59,8 +66,9 @@ type Options struct {
 	// Dir/govuk). Default "web/dist", the GOVCHAT_WEB_DIR setting. When it
 	// is missing the page still works with its own stylesheet.
 	Dir string
-	// Asker answers questions sent by the form without JavaScript. When nil,
-	// POST /ask says the service is not available.
+	// Asker answers questions sent by the form without JavaScript: the
+	// same guarded door as the websocket. When nil, POST /ask says the
+	// service is not available.
 	Asker Asker
 	// Composer is how answers are made, "offline" or "llm", for the notice
 	// shown before the page's script has heard the server's hello.
@@ -276,7 +284,11 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.AskTimeout)
 	defer cancel()
-	out, err := h.opts.Asker.Ask(ctx, chat.Request{ConversationID: d.ConversationID, Question: question}, chat.Events{})
+	out, err := h.opts.Asker.AskFrom(ctx, r, chat.Request{ConversationID: d.ConversationID, Question: question}, chat.Events{})
+	if status, refused := refusalStatus(out.Status); refused {
+		h.renderRefusal(w, d, status, out, err)
+		return
+	}
 	answer := out.Answer
 	if err != nil {
 		h.opts.Logger.Error("web: answering a form question", "err", err)
@@ -300,6 +312,41 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, d)
 }
 
+// refusalStatus is the HTTP status of a question the service's guards
+// refused before answering it.
+func refusalStatus(s chat.AnswerStatus) (int, bool) {
+	switch s {
+	case chat.StatusServiceOff:
+		return http.StatusServiceUnavailable, true
+	case chat.StatusRateLimited:
+		return http.StatusTooManyRequests, true
+	case chat.StatusBusy:
+		return http.StatusConflict, true
+	}
+	return 0, false
+}
+
+// renderRefusal shows why the question was not answered and keeps it in
+// the text box, so the citizen can send it again without retyping it.
+func (h *handler) renderRefusal(w http.ResponseWriter, d pageData, status int, out chat.Outcome, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	wait := time.Minute
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		wait = ra.RetryAfter()
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	}
+	msg := out.Answer
+	if msg == "" {
+		msg = fallbackMessage(out.Status)
+	}
+	d.Question = d.Turn.Question
+	d.Turn.Status = string(out.Status)
+	d.Turn.Blocks = renderAnswer(msg, nil)
+	h.render(w, status, d)
+}
+
 // fallbackMessage is said when a turn ended without any text.
 func fallbackMessage(s chat.AnswerStatus) string {
 	switch s {
@@ -315,6 +362,8 @@ func fallbackMessage(s chat.AnswerStatus) string {
 		return chat.MsgRateLimited
 	case chat.StatusServiceOff:
 		return chat.MsgKillSwitch
+	case chat.StatusBusy:
+		return chat.MsgBusy
 	case chat.StatusInvalid:
 		return chat.MsgEmpty
 	default:

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/chat"
 )
@@ -24,7 +25,7 @@ type fakeAsker struct {
 	got chat.Request
 }
 
-func (f *fakeAsker) Ask(ctx context.Context, req chat.Request, ev chat.Events) (chat.Outcome, error) {
+func (f *fakeAsker) AskFrom(ctx context.Context, r *http.Request, req chat.Request, ev chat.Events) (chat.Outcome, error) {
 	f.got = req
 	return f.out, f.err
 }
@@ -390,5 +391,44 @@ func TestLongDate(t *testing.T) {
 		if got := longDate(in); got != want {
 			t.Errorf("longDate(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// waitErr is a refusal that says how long to wait, like *server.Refusal.
+type waitErr time.Duration
+
+func (w waitErr) Error() string             { return "refused" }
+func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
+
+func TestAskRefused(t *testing.T) {
+	tests := []struct {
+		name       string
+		out        chat.Outcome
+		err        error
+		code       int
+		retryAfter string
+		want       string
+	}{
+		{"rate limited", chat.Outcome{Status: chat.StatusRateLimited, Answer: chat.MsgRateLimited}, waitErr(2500 * time.Millisecond),
+			http.StatusTooManyRequests, "3", "You have asked a lot of questions"},
+		{"service off", chat.Outcome{Status: chat.StatusServiceOff, Answer: "Closed until 6pm."}, waitErr(0),
+			http.StatusServiceUnavailable, "60", "Closed until 6pm."},
+		{"busy", chat.Outcome{Status: chat.StatusBusy}, nil, http.StatusConflict, "", "I am still answering your last question."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(t, Options{Asker: &fakeAsker{out: tt.out, err: tt.err}})
+			rec := post(t, h, url.Values{"question": {"Can I renew online?"}}, nil)
+			if rec.Code != tt.code || rec.Header().Get("Retry-After") != tt.retryAfter {
+				t.Errorf("POST /ask = %d, Retry-After %q; want %d, %q", rec.Code, rec.Header().Get("Retry-After"), tt.code, tt.retryAfter)
+			}
+			body := rec.Body.String()
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("refusal page lacks %q", tt.want)
+			}
+			if !strings.Contains(body, ">Can I renew online?</textarea>") {
+				t.Error("the refused question is not kept in the text box")
+			}
+		})
 	}
 }

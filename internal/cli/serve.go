@@ -14,6 +14,7 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/server"
 	"github.com/govchat/govchat/store"
@@ -28,7 +29,9 @@ var serveSettings = []string{"database-url", "db-schema", "log-level", "log-form
 	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score",
 	"chunk-max-tokens", "allow-schemas",
 	"addr", "allowed-origins", "max-question-chars", "max-message-bytes", "max-connections",
-	"rate-per-ip", "rate-per-conversation", "retention", "shutdown-timeout", "web-dir", "forbidden-terms", "trust-proxy"}
+	"rate-per-ip", "rate-per-conversation", "retention", "shutdown-timeout", "web-dir", "forbidden-terms", "trust-proxy",
+	"max-connections-per-ip", "max-http-connections", "read-timeout", "ws-idle-timeout", "admin-failures-per-minute",
+	"kill-switch-timeout"}
 
 func runServe(ctx context.Context, io IO, args []string) error {
 	fs := flags("serve", io, serveSettings...)
@@ -45,7 +48,11 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	st, emb := stk.store, stk.emb
 	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, stk.pipelineConfig(cfg), log)
 
-	page, err := web.New(web.Options{Dir: cfg.WebDir, Asker: pipe, Composer: pipe.Composer(), MaxQuestionChars: cfg.MaxQuestionChars,
+	scfg := serverConfig(cfg)
+	// One door for every channel: the websocket and the form share its
+	// kill switch, limits, metrics and audit log.
+	door := server.NewDoor(scfg, pipe, st, log)
+	scfg.Page, err = web.New(web.Options{Dir: cfg.WebDir, Asker: door, Composer: pipe.Composer(), MaxQuestionChars: cfg.MaxQuestionChars,
 		TrustedOrigins: cfg.AllowedOrigins, Logger: log})
 	if err != nil {
 		return err
@@ -75,11 +82,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	srv := server.New(server.Config{
-		MaxQuestionChars: cfg.MaxQuestionChars, MaxMessageBytes: cfg.MaxMessageBytes, MaxConnections: cfg.MaxConnections,
-		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
-		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout, Page: page,
-	}, pipe, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady))
+	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -102,7 +105,18 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	return err
 }
 
-// purgeLoop deletes conversations past their retention now and every interval.
+func serverConfig(cfg config.Config) server.Config {
+	return server.Config{
+		MaxQuestionChars: cfg.MaxQuestionChars, MaxMessageBytes: cfg.MaxMessageBytes, MaxConnections: cfg.MaxConnections,
+		MaxConnsPerIP: cfg.MaxConnsPerIP, MaxHTTPConns: cfg.MaxHTTPConns, ReadTimeout: cfg.ReadTimeout,
+		WSIdleTimeout: cfg.WSIdleTimeout, AdminFailures: cfg.AdminFailures, KillSwitchTimeout: cfg.KillSwitchTimeout,
+		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
+		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout,
+	}
+}
+
+// purgeLoop deletes conversations past their retention, idle rate-limit
+// buckets and expired busy claims, now and every interval.
 func purgeLoop(ctx context.Context, st *store.Store, log *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -113,6 +127,11 @@ func purgeLoop(ctx context.Context, st *store.Store, log *slog.Logger, every tim
 			log.Warn("could not purge expired conversations", "error", err)
 		case n > 0:
 			log.Info("purged expired conversations", "count", n)
+		}
+		// A bucket untouched for an hour is full again at any rate above
+		// one a minute, the same as none.
+		if _, err := st.PurgeLimits(ctx, time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("could not purge idle rate-limit buckets", "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -59,6 +59,13 @@ type Config struct {
 	WebDir           string
 	ForbiddenTerms   []string
 	TrustProxy       bool
+
+	MaxConnsPerIP     int
+	MaxHTTPConns      int
+	ReadTimeout       time.Duration
+	WSIdleTimeout     time.Duration
+	AdminFailures     float64 // failed admin tokens a minute from one address
+	KillSwitchTimeout time.Duration
 }
 
 // Setting describes one configuration value.
@@ -169,8 +176,14 @@ func Settings() []Setting {
 		{"GOVCHAT_MAX_QUESTION_CHARS", "max-question-chars", "300", "Longest question, in characters.", integer(func(c *Config) *int { return &c.MaxQuestionChars })},
 		{"GOVCHAT_MAX_MESSAGE_BYTES", "max-message-bytes", "8192", "Largest websocket message a client may send.", integer(func(c *Config) *int { return &c.MaxMessageBytes })},
 		{"GOVCHAT_MAX_CONNECTIONS", "max-connections", "10000", "Most open websocket connections.", integer(func(c *Config) *int { return &c.MaxConnections })},
+		{"GOVCHAT_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", "50", "Most open websocket connections from one IPv4 address or IPv6 /64 (on each instance).", integer(func(c *Config) *int { return &c.MaxConnsPerIP })},
+		{"GOVCHAT_MAX_HTTP_CONNECTIONS", "max-http-connections", "12000", "Most open TCP connections of every kind, websockets included; more wait to be accepted. Keep it below the open-file limit.", integer(func(c *Config) *int { return &c.MaxHTTPConns })},
+		{"GOVCHAT_READ_TIMEOUT", "read-timeout", "15s", "Longest time to read a request's headers and body (the form, feedback, admin); a slower client is cut off.", duration(func(c *Config) *time.Duration { return &c.ReadTimeout })},
+		{"GOVCHAT_WS_IDLE_TIMEOUT", "ws-idle-timeout", "10m", "A websocket that has asked nothing for this long is closed.", duration(func(c *Config) *time.Duration { return &c.WSIdleTimeout })},
 		{"GOVCHAT_RATE_PER_IP", "rate-per-ip", "20", "Questions a minute from one IP address (burst of the same size).", float(func(c *Config) *float64 { return &c.RatePerIP })},
 		{"GOVCHAT_RATE_PER_CONVERSATION", "rate-per-conversation", "10", "Questions a minute in one conversation.", float(func(c *Config) *float64 { return &c.RatePerConv })},
+		{"GOVCHAT_ADMIN_FAILURES_PER_MINUTE", "admin-failures-per-minute", "5", "Failed admin tokens a minute from one address (burst of the same size) before /admin answers 429.", float(func(c *Config) *float64 { return &c.AdminFailures })},
+		{"GOVCHAT_KILL_SWITCH_TIMEOUT", "kill-switch-timeout", "1s", "Longest wait for the kill switch setting; on timeout the last known value is kept.", duration(func(c *Config) *time.Duration { return &c.KillSwitchTimeout })},
 		{"GOVCHAT_RETENTION", "retention", "2160h", "How long conversations are kept (default 90 days).", duration(func(c *Config) *time.Duration { return &c.Retention })},
 		{"GOVCHAT_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "How long shutdown waits for answers in progress.", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"GOVCHAT_WEB_DIR", "web-dir", "web/dist", "Built front-end assets (govuk-frontend), made by `make web`.", str(func(c *Config) *string { return &c.WebDir })},
@@ -241,7 +254,8 @@ func (c Config) validate() error {
 	positive := map[string]int{
 		"GOVCHAT_MAX_QUESTION_CHARS": c.MaxQuestionChars, "GOVCHAT_MAX_MESSAGE_BYTES": c.MaxMessageBytes,
 		"GOVCHAT_MAX_CONNECTIONS": c.MaxConnections, "GOVCHAT_TOP_K": c.TopK, "GOVCHAT_CHUNK_MAX_TOKENS": c.ChunkMaxTokens,
-		"GOVCHAT_MAX_PER_PAGE": c.MaxPerPage,
+		"GOVCHAT_MAX_PER_PAGE": c.MaxPerPage, "GOVCHAT_MAX_CONNECTIONS_PER_IP": c.MaxConnsPerIP,
+		"GOVCHAT_MAX_HTTP_CONNECTIONS": c.MaxHTTPConns,
 	}
 	names := make([]string, 0, len(positive))
 	for n := range positive {
@@ -255,6 +269,21 @@ func (c Config) validate() error {
 	}
 	if c.RatePerIP <= 0 || c.RatePerConv <= 0 {
 		errs = append(errs, errors.New("config: GOVCHAT_RATE_PER_IP and GOVCHAT_RATE_PER_CONVERSATION must be above 0"))
+	}
+	if c.MaxHTTPConns < c.MaxConnections {
+		errs = append(errs, errors.New("config: GOVCHAT_MAX_HTTP_CONNECTIONS must be at least GOVCHAT_MAX_CONNECTIONS: websockets count against it"))
+	}
+	if c.AdminFailures <= 0 {
+		errs = append(errs, errors.New("config: GOVCHAT_ADMIN_FAILURES_PER_MINUTE must be above 0"))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"GOVCHAT_READ_TIMEOUT", c.ReadTimeout}, {"GOVCHAT_WS_IDLE_TIMEOUT", c.WSIdleTimeout},
+		{"GOVCHAT_KILL_SWITCH_TIMEOUT", c.KillSwitchTimeout}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s must be above 0", d.name))
+		}
 	}
 	if c.Embedder == "openai" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
 		errs = append(errs, errors.New("config: GOVCHAT_EMBEDDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL"))

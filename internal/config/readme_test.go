@@ -62,6 +62,12 @@ func TestLoadPrecedenceAndValidation(t *testing.T) {
 		{"GOVCHAT_MAX_CONNECTIONS": "0"},
 		{"GOVCHAT_COMPOSER": "llm"},
 		{"GOVCHAT_LLM_CHECKS": "maybe"},
+		{"GOVCHAT_MAX_HTTP_CONNECTIONS": "500"},
+		{"GOVCHAT_MAX_CONNECTIONS_PER_IP": "0"},
+		{"GOVCHAT_READ_TIMEOUT": "0s"},
+		{"GOVCHAT_WS_IDLE_TIMEOUT": "-1m"},
+		{"GOVCHAT_ADMIN_FAILURES_PER_MINUTE": "0"},
+		{"GOVCHAT_KILL_SWITCH_TIMEOUT": "soon"},
 	} {
 		_, err := config.Load(func(k string) (string, bool) { v, ok := bad[k]; return v, ok }, nil)
 		if err == nil {

@@ -34,7 +34,7 @@ func slowLLMServer(t *testing.T) (*server.Server, *llmtest.Server, func()) {
 	}
 	srv.QueueChat(llmtest.Reply{Chunks: chunks, Delay: 100 * time.Millisecond})
 	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 30 * time.Second}, nil)
-	return server.New(server.Config{}, p, st, nil), srv, client.Close
+	return server.New(server.Config{}, server.NewDoor(server.Config{}, p, st, nil), st, nil), srv, client.Close
 }
 
 // askUntilDelta connects, asks, and reads until the first delta.

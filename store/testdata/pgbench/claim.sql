@@ -1,0 +1,2 @@
+-- 40 clients claim one conversation at once; count the grants in got(ok bool).
+WITH up AS (INSERT INTO public.busy_conversations AS c (conversation_id, holder, expires_at) VALUES ('race', 'h' || :client_id, now() + make_interval(secs => 180::float8)) ON CONFLICT (conversation_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at WHERE c.expires_at <= now() RETURNING 1), g AS (INSERT INTO got SELECT EXISTS (SELECT 1 FROM up) RETURNING 1) SELECT 1 FROM g;

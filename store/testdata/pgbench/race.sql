@@ -1,0 +1,2 @@
+-- 40 clients x 5 takes from one bucket of burst 5; count the grants in got(ok bool).
+WITH up AS (INSERT INTO public.rate_buckets AS b (key, tokens, updated_at) VALUES ('race', 5::float8 - 1, now()) ON CONFLICT (key) DO UPDATE SET tokens = least(5::float8, b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * (1.0/3600)::float8) - 1, updated_at = now() WHERE least(5::float8, b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * (1.0/3600)::float8) >= 1 RETURNING tokens), g AS (INSERT INTO got SELECT EXISTS (SELECT 1 FROM up) RETURNING 1) SELECT 1 FROM g;
