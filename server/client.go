@@ -71,6 +71,7 @@ type Answer struct {
 	Composer       string
 	Answer         string
 	Sources        []chat.Source
+	Route          *Route // nil when the server sent none
 }
 
 // Ask sends one question and reads until its done message, calling onDelta
@@ -121,7 +122,7 @@ func (c *Client) Ask(ctx context.Context, question, conversationID string, onDel
 			if a.MessageID != "" && m.MessageID != a.MessageID {
 				continue
 			}
-			a.MessageID, a.Status, a.Composer, a.Answer = m.MessageID, chat.AnswerStatus(m.Status), m.Composer, m.Answer
+			a.MessageID, a.Status, a.Composer, a.Answer, a.Route = m.MessageID, chat.AnswerStatus(m.Status), m.Composer, m.Answer, m.Route
 			if m.ConversationID != "" {
 				a.ConversationID = m.ConversationID
 			}

@@ -131,9 +131,9 @@ func (d *Door) Ask(ctx context.Context, c Caller, req chat.Request, ev chat.Even
 		status = string(chat.StatusError)
 	}
 	total := time.Since(start)
-	d.metrics.asked(status, total, first)
+	d.metrics.asked(status, out.Route.Label, total, first)
 	d.log.Info("ask", "request_id", c.RequestID, "channel", c.Channel, "conversation", out.ConversationID,
-		"message", out.MessageID, "status", status, "composer", out.Composer, "ms", total.Milliseconds())
+		"message", out.MessageID, "status", status, "route", out.Route.Label, "composer", out.Composer, "ms", total.Milliseconds())
 	return out, err
 }
 

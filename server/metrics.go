@@ -18,6 +18,7 @@ type metrics struct {
 	connsOpen      int
 	connsRejected  map[string]int64 // reason
 	asks           map[string]int64 // status
+	routes         map[string]int64 // router label
 	askDuration    *histogram
 	firstDelta     *histogram
 	rateLimited    map[string]int64 // scope: ip, conversation
@@ -32,13 +33,16 @@ type metrics struct {
 var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120}
 
 func newMetrics() *metrics {
-	m := &metrics{connsRejected: map[string]int64{}, asks: map[string]int64{}, rateLimited: map[string]int64{},
+	m := &metrics{connsRejected: map[string]int64{}, asks: map[string]int64{}, routes: map[string]int64{}, rateLimited: map[string]int64{},
 		rejected: map[string]int64{}, askDuration: newHistogram(latencyBuckets), firstDelta: newHistogram(latencyBuckets)}
 	for _, s := range chat.AllStatuses() {
 		m.asks[string(s)] = 0
 	}
 	for _, s := range []string{"ip", "conversation"} {
 		m.rateLimited[s] = 0
+	}
+	for _, l := range chat.AllLabels() {
+		m.routes[string(l)] = 0
 	}
 	return m
 }
@@ -49,9 +53,12 @@ func (m *metrics) add(f func(m *metrics)) {
 	f(m)
 }
 
-func (m *metrics) asked(status string, total, first time.Duration) {
+func (m *metrics) asked(status string, label chat.Label, total, first time.Duration) {
 	m.add(func(m *metrics) {
 		m.asks[status]++
+		if label != "" {
+			m.routes[string(label)]++
+		}
 		m.askDuration.observe(total.Seconds())
 		if first > 0 {
 			m.firstDelta.observe(first.Seconds())
@@ -65,6 +72,7 @@ func (m *metrics) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP govchat_ws_connections_open Websocket connections open now.\n# TYPE govchat_ws_connections_open gauge\ngovchat_ws_connections_open %d\n", m.connsOpen)
 	writeCounter(w, "govchat_ws_connections_rejected_total", "Websocket upgrades refused, by reason.", "reason", m.connsRejected)
 	writeCounter(w, "govchat_asks_total", "Questions, by final status (refusals by the kill switch, rate limits and busy check included).", "status", m.asks)
+	writeCounter(w, "govchat_route_labels_total", "Questions, by the question router's label.", "label", m.routes)
 	m.askDuration.write(w, "govchat_ask_duration_seconds", "Time from a question being accepted to its done message.")
 	m.firstDelta.write(w, "govchat_ask_first_delta_seconds", "Time from a question being accepted to the first text of its answer.")
 	writeCounter(w, "govchat_rate_limited_total", "Questions refused by a rate limit, by scope.", "scope", m.rateLimited)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/chat"
@@ -186,9 +187,24 @@ type ServerMessage struct {
 	Sources        []chat.Source `json:"sources,omitempty"`
 	Status         string        `json:"status,omitempty"`
 	Composer       string        `json:"composer,omitempty"` // hello and done
+	Route          *Route        `json:"route,omitempty"`    // done
 	Answer         string        `json:"answer,omitempty"`
 	Code           string        `json:"code,omitempty"`
 	Message        string        `json:"message,omitempty"`
+}
+
+// Route is the question router's verdict, sent in done.
+type Route struct {
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
+	Decider    string  `json:"decider"`
+}
+
+func routeOf(d chat.Decision) *Route {
+	if d.Label == "" {
+		return nil
+	}
+	return &Route{Label: string(d.Label), Confidence: math.Round(d.Confidence*1000) / 1000, Decider: d.Decider}
 }
 
 func helloMessage(composer string, maxChars int) ServerMessage {

@@ -100,6 +100,7 @@ func streamAnswer(ctx context.Context, req chat.Request, ev chat.Events, pause t
 	}
 	ev.Sources(testSources)
 	out.Sources, out.Status = testSources, chat.StatusOK
+	out.Route = chat.Decision{Label: chat.LabelGenuineRAG, Confidence: 0.9876, Decider: "model:test"}
 	return out, nil
 }
 
@@ -619,12 +620,17 @@ func TestMetrics(t *testing.T) {
 	ts := start(t, Config{}, nil, nil)
 	ws := dial(t, ts.wsURL(), nil)
 	send(t, ws, askMsg("q", "fee?"))
-	readUntil(t, ws, "done")
+	done := readUntil(t, ws, "done")
+	if r := done[len(done)-1].Route; r == nil || r.Label != "genuine_rag" || r.Confidence != 0.988 || r.Decider != "model:test" {
+		t.Errorf("done route = %+v; want genuine_rag 0.988 model:test", r)
+	}
 	send(t, ws, "nope")
 	read(t, ws)
 	got := metricsText(t, ts)
 	for _, want := range []string{
 		"govchat_ws_connections_open 1",
+		`govchat_route_labels_total{label="genuine_rag"} 1`,
+		`govchat_route_labels_total{label="crisis"} 0`,
 		`govchat_asks_total{status="answered"} 1`,
 		`govchat_asks_total{status="rate_limited"} 0`,
 		`govchat_ask_duration_seconds_bucket{le="+Inf"} 1`,

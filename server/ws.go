@@ -409,7 +409,7 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 			status = string(chat.StatusError)
 		}
 		c.enqueue(ServerMessage{Type: "done", ConversationID: out.ConversationID, MessageID: out.MessageID,
-			Status: status, Composer: out.Composer, Answer: out.Answer})
+			Status: status, Composer: out.Composer, Route: routeOf(out.Route), Answer: out.Answer})
 	}
 	c.mu.Lock()
 	if c.active == a {

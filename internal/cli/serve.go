@@ -155,6 +155,7 @@ type askJSON struct {
 	ConversationID string          `json:"conversation_id"`
 	MessageID      string          `json:"message_id"`
 	Composer       string          `json:"composer"`
+	Route          *server.Route   `json:"route,omitempty"`
 }
 
 func runAsk(ctx context.Context, io IO, args []string) error {
@@ -199,7 +200,7 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 	}
 	if *asJSON {
 		out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
-			MessageID: a.MessageID, Composer: a.Composer}
+			MessageID: a.MessageID, Composer: a.Composer, Route: a.Route}
 		for _, s := range a.Sources {
 			out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
 		}
