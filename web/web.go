@@ -350,10 +350,16 @@ func (h *handler) renderRefusal(w http.ResponseWriter, d pageData, status int, o
 // fallbackMessage is said when a turn ended without any text.
 func fallbackMessage(s chat.AnswerStatus) string {
 	switch s {
+	case chat.StatusCrisis:
+		return chat.MsgCrisis
 	case chat.StatusRefusedPII:
 		return chat.MsgPIIRefusal
 	case chat.StatusRefusedJailbreak:
 		return chat.MsgJailbreakDecline
+	case chat.StatusRefusedIllegal:
+		return chat.MsgIllegal
+	case chat.StatusRefusedHarmful:
+		return chat.MsgHarmful
 	case chat.StatusNoContent:
 		return chat.MsgNoContent
 	case chat.StatusOutOfScope:
