@@ -492,6 +492,7 @@ let socket = null;
 let hello = null; // the last hello; null until the server has said it once
 let attempts = 0;
 let leaving = false;
+let dormant = false; // the server closed an idle connection; reconnect on the next question
 let pending = null; // { id, question, conversationID, turn }: asked, not yet done
 let askCount = 0;
 const turns = new Map(); // message_id -> Turn
@@ -520,10 +521,15 @@ function connect() {
     }
     if (message && typeof message === "object") receive(message);
   });
-  ws.addEventListener("close", () => {
+  ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     socket = null;
     if (leaving) return;
+    if (event.code === 1000 && event.reason === "idle" && !pending) {
+      // Closed for being idle: nothing is wrong, so no banner and no retries.
+      dormant = true;
+      return;
+    }
     if (hello) {
       showBanner("connection", "The connection was lost. Trying to reconnect…");
       if (pending) pending.turn.waiting("Waiting for the connection…");
@@ -563,7 +569,8 @@ function receive(m) {
       if (notice) page.notice.textContent = notice;
       if (Number.isInteger(m.max_question_chars) && m.max_question_chars > 0) maxChars = m.max_question_chars;
       initCharacterCount();
-      if (!first) announce("Connected again.");
+      if (!first && !dormant) announce("Connected again.");
+      dormant = false;
       if (pending) {
         pending.turn.reset("Sending your question again…");
         ask(pending);
@@ -615,7 +622,9 @@ function ask(p) {
   const message = { type: "ask", id: p.id, question: p.question };
   const conversation = conversationID();
   if (conversation) message.conversation_id = conversation;
-  if (!send(message)) p.turn.waiting("Waiting for the connection…");
+  if (send(message)) return;
+  p.turn.waiting("Waiting for the connection…");
+  if (dormant && !socket) connect();
 }
 
 // ---- The form --------------------------------------------------------------
