@@ -72,6 +72,8 @@ var (
 	// Full UK postcode (outward and inward code), as Royal Mail defines the
 	// letter positions. A postcode alone is not treated as personal data.
 	postcodePattern = regexp.MustCompile(`(?i)\b[a-pr-uwyz][a-hk-y]?\d[a-z\d]? ?\d[abd-hjlnp-uw-z]{2}\b`)
+	// A Welsh street puts its kind first: "14 Heol y Deri", "4 Stryd Fawr".
+	welshStreet = regexp.MustCompile(`(?i)\b\d{1,4}[a-z]?,?\s+(?:stryd|heol|ffordd|lon|lôn|rhodfa|teras|cilgant|maes|llwyn|parc|clos|cae)\s+(?:[a-z'’\-]+\s*){1,3}`)
 	// A house number and a street: "27 Marlborough Road", "3a High St".
 	streetPattern = regexp.MustCompile(`(?i)\b\d{1,4}[a-z]?,?\s+(?:[a-z'’\-]+\s+){1,3}(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|cres|place|pl|gardens|gdns|terrace|grove|hill|park|square|sq|mews|row|view|walk|rise|green|parade|mount|vale|cottages|boulevard|wharf|yard|croft|meadows?|fields|heights|gate|wynd|brae|chase|approach|embankment|circus)\b`)
 	// Street abbreviations end in a full stop that does not end a sentence.
@@ -387,6 +389,11 @@ func addresses(s string) []PIIMatch {
 		}
 		if addressPersonal.MatchString(s[:m[0]]) {
 			ms = append(ms, PIIMatch{Kind: PIIAddress, Start: m[0], End: m[1]})
+		}
+	}
+	for _, m := range welshStreet.FindAllStringIndex(s, -1) {
+		if end := followingPostcode(m[1]); end >= 0 {
+			ms = append(ms, PIIMatch{Kind: PIIAddress, Start: m[0], End: end})
 		}
 	}
 	for _, m := range houseNamePattern.FindAllStringIndex(s, -1) {

@@ -13,6 +13,11 @@ const (
 	PIIDrivingLicence PIIKind = "driving_licence"
 	PIIBankAccount    PIIKind = "bank_account"
 	PIITaxReference   PIIKind = "tax_reference"
+	// PIIReference is a personal reference or ID number the text labels as
+	// such: an NHS number, a Government Gateway user ID, a claim, case or
+	// application reference. Public form codes (P800, SA100) have too few
+	// digits to match.
+	PIIReference PIIKind = "reference_number"
 )
 
 var (
@@ -35,6 +40,11 @@ var (
 	accountNumber  = regexp.MustCompile(`\b\d{8}\b`)
 	accountContext = regexp.MustCompile(`(?i)\b(?:account|acc|acct|a/c)\s*(?:no\.?|number|num|#)?\s*(?:is|:|=|-)?\s*$`)
 	ibanPattern    = regexp.MustCompile(`(?i)\bgb\d{2} ?[a-z]{4}(?: ?\d{4}){3} ?\d{2}\b`)
+
+	referenceLabel = regexp.MustCompile(`(?i)\b(?:reference|ref|user\s*id|gateway\s*id|id|nhs|customer|claimant|client|case|application|membership|company|registration|payroll|employee|policy|account)\s*(?:no\.?|number|num|#|id)?\s*(?:is|:|=|-)?\s*([a-z]{0,4}\d[a-z0-9 \-]{4,24}[a-z0-9])\b`)
+	// A card number the text calls one is personal even when its check
+	// digit is wrong (people mistype them).
+	cardLabelled = regexp.MustCompile(`(?i)\bcard\s*(?:no\.?|number|num|#|details)?\s*(?:is|:|=|-)?\s*(\d(?:[ \-]?\d){11,18})\b`)
 
 	// A Unique Taxpayer Reference is 10 digits; counted when named.
 	utrPattern = regexp.MustCompile(`(?i)\b(?:utr|unique\s+tax\s*payer\s+reference|tax\s+reference)\s*(?:no\.?|number)?\s*(?:is|:|=|-)?\s*(\d{5} ?\d{5})\b`)
@@ -68,6 +78,14 @@ func identityNumbers(s string) []PIIMatch {
 	ms = append(ms, bankDetails(s)...)
 	for _, m := range utrPattern.FindAllStringSubmatchIndex(s, -1) {
 		add(PIITaxReference, m[2], m[3])
+	}
+	for _, m := range referenceLabel.FindAllStringSubmatchIndex(s, -1) {
+		if digitCount(s[m[2]:m[3]]) >= 5 {
+			add(PIIReference, m[2], m[3])
+		}
+	}
+	for _, m := range cardLabelled.FindAllStringSubmatchIndex(s, -1) {
+		add(PIICard, m[2], m[3])
 	}
 	return ms
 }
@@ -108,6 +126,16 @@ func nearAfter(spans [][]int, pos, n int) bool {
 		}
 	}
 	return false
+}
+
+func digitCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }

@@ -17,7 +17,7 @@ const PIIName PIIKind = "name"
 var (
 	// "my name is X", "my name's X", "name: X", "I'm called X", "call me X",
 	// "fy enw i yw X" (Welsh). The name itself is checked by nameAfter.
-	nameIntroStrong = regexp.MustCompile(`(?i)\b(?:my\s+(?:full\s+|first\s+|last\s+|maiden\s+|legal\s+|real\s+)?name\s*(?:is|'s|’s|was|:|=|-)|my\s+surname\s*(?:is|'s|’s|:)|(?:i\s*(?:am|'m|’m)|im)\s+called|(?:^|[.!?]\s*)name\s*:|fy\s+enw\s+(?:i\s+)?(?:yw|ydy)|(?:^|\s)enw\s*:)\s*`)
+	nameIntroStrong = regexp.MustCompile(`(?i)\b(?:(?:my|our|his|her|their)\s+(?:\w+(?:'s|’s|s)\s+)?(?:full\s+|first\s+|last\s+|maiden\s+|legal\s+|real\s+)?name\s*(?:is\b|'s\b|’s\b|was\b|:|=|-)|my\s+names\s|(?:under|in)\s+the\s+name(?:\s+of)?\s|my\s+surname\s*(?:is|'s|’s|:)|(?:i\s*(?:am|'m|’m)|im)\s+called|(?:^|[.!?]\s*)name\s*:|fy\s+enw\s+(?:i\s+)?(?:yw|ydy)|(?:^|\s)enw\s*:)\s*`)
 	// "I'm X", "this is X", "it's X here": X must look like a name.
 	nameIntroWeak = regexp.MustCompile(`(?i)\b(?:i\s*(?:am|'m|’m)|im|this\s+is|it\s*(?:is|'s|’s)|its|here\s+is|here's|regards|thanks|thank\s+you|cheers|best\s+wishes|yours\s+sincerely|yours\s+faithfully|sincerely|signed)[,:]?\s+`)
 	// Someone the asker knows, named: "my husband David Evans", "my
@@ -48,6 +48,9 @@ func findNames(s string) []PIIMatch {
 			ms = append(ms, PIIMatch{Kind: PIIName, Start: m[1], End: end})
 		}
 	}
+	if m := nameHere.FindStringSubmatchIndex(s); m != nil && firstNames[strings.ToLower(firstWord(s[m[2]:m[3]]))] {
+		ms = append(ms, PIIMatch{Kind: PIIName, Start: m[2], End: m[3]})
+	}
 	for _, re := range []*regexp.Regexp{nameIntroWeak, nameRelation} {
 		for _, m := range re.FindAllStringIndex(s, -1) {
 			if end := nameAfter(s, m[1], false); end > m[1] {
@@ -67,9 +70,11 @@ func findNames(s string) []PIIMatch {
 func nameAfter(s string, pos int, strong bool) int {
 	rest := s[pos:]
 	if t := nameTitle.FindString(strings.ToLower(rest)); t != "" {
+		// A title makes the next words a name whatever their case: "mr
+		// aziz hussain", "Mrs O'Neill".
 		words := nameWords(rest[len(t):], 3)
-		if len(words) > 0 && capitalised(words[0]) {
-			return pos + len(t) + wordsEnd(rest[len(t):], nameRun(words))
+		if len(words) > 0 && !notNameWords[strings.ToLower(words[0])] {
+			return pos + len(t) + wordsEnd(rest[len(t):], titledRun(words))
 		}
 	}
 	words := nameWords(rest, 3)
@@ -97,6 +102,21 @@ func nameRun(words []string) []string {
 	}
 	return words[:n]
 }
+
+// titledRun keeps the words after a title that are not ordinary words:
+// "mr colin barrett, aged 67" stops at the comma, "mrs j o'neill here" at
+// "here".
+func titledRun(words []string) []string {
+	n := 1
+	for n < len(words) && !notNameWords[strings.ToLower(words[n])] && !commonFollowers[strings.ToLower(words[n])] {
+		n++
+	}
+	return words[:n]
+}
+
+// nameHere finds "<first name> [surname] here" at the start of a message,
+// the way people sign in: "hello, tomasz kowalczyk here".
+var nameHere = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hiya|hey|morning|afternoon|evening)\W+)?([\p{L}'’\-]+(?:\s+[\p{L}'’\-]+)?)\s+here\b`)
 
 // commonFollowers are words that often follow a first name in a question
 // and end the name: "I'm Sarah and", "this is Tom asking".
@@ -146,6 +166,13 @@ func wordsEnd(s string, words []string) int {
 	return off
 }
 
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
 func capitalised(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
 	return unicode.IsUpper(r)
@@ -187,4 +214,15 @@ var firstNames = wordSet(`aaron abdul abdullah abigail adam adrian ahmed aidan a
 	oluwaseun tunde kwame kofi ama abena adebayo funmilayo piotr pawel katarzyna agnieszka tomasz marek
 	magdalena krzysztof andrzej ewa anna joanna lukasz mateusz ionut andrei elena mihai alexandru florin
 	cristina giuseppe marco francesco luca sofia mia maria jose juan carlos ahmad mustafa hamza ibrahim
-	kaur singh sian aoife niamh ciara siobhan sinead padraig seamus eilidh ailsa morag hamish fraser`)
+	kaur singh sian aoife niamh ciara siobhan sinead padraig seamus eilidh ailsa morag hamish fraser
+	ken kenny dave davey mike mick jim jimmy jon nick pete andy danny dan ed eddie fred ted tom rick ricky
+	jamal jamil kareem karim rashid rashida samir sameer salma aisha ayesha hafsa halima jamila yasmeen
+	nadeem naveen nikhil priyanka shreya anjali divya kavita lakshmi meera sita gita arun vijay suresh
+	ramesh mahesh dinesh ganesh prakash raj rajiv sanjeev ashok asif faisal farhan imtiaz irfan javed
+	kamran khalid naveed rizwan shahid tahir waqas zubair noor nusrat rubina shamim tasnim
+	chinedu obinna uchenna adaeze folake kemi yetunde segun femi dayo lola temi tayo kayode
+	marcin michal jakub kamil dawid bartosz szymon wojciech zofia alicja natalia weronika ola kasia gosia
+	bogdan vasile gheorghe ioana andreea bianca daria irina olena oksana yulia dmytro oleksandr
+	kyle jordan brandon tyler dylan reece kai jayden ellis alfie ollie freddie harley lewis
+	shannon chantelle jade leanne kerry stacey tasha toni jodie kirsty gemma kelly amy beth
+	glenys gwyn idris ifan meirion morgan nerys osian sion tudur wyn`)

@@ -101,7 +101,7 @@ func TestDetectPII(t *testing.T) {
 		{"Can I look up the emissions and road tax for my 1999 car online?", nil, nil},
 		{"used cars first registered on or after 1 March, 2001", nil, nil},
 		{"Call 999 or 111, or Samaritans on 116 123", nil, nil},
-		{"ref 1234 5678 9012", nil, nil},
+		{"ref 1234 5678 9012", []PIIKind{PIIReference}, nil}, // a case reference identifies the asker
 		{"My UTR is 1234567890", []PIIKind{PIITaxReference}, nil}, // a taxpayer's own reference
 		{"The £62 fee, 10 working days", nil, nil},
 	}
@@ -208,6 +208,19 @@ func TestDetectPIINamesAndNumbers(t *testing.T) {
 		{"sort code 20-45-77 account 41234567, why was my refund not paid", []PIIKind{PIIBankAccount, PIIBankAccount}, []string{"20-45-77", "41234567"}},
 		{"my account number is 12345678", []PIIKind{PIIBankAccount}, nil},
 		{"my UTR is 12345 67890, when do I file?", []PIIKind{PIITaxReference}, nil},
+		{"my tenant, mr aziz hussain, hasn't paid rent", []PIIKind{PIIName}, []string{"mr aziz hussain"}},
+		{"it's mrs j. o'neill here, about my winter fuel payment", []PIIKind{PIIName}, nil},
+		{"hello, tomasz kowalczyk here, my brp has the wrong date", []PIIKind{PIIName}, []string{"tomasz kowalczyk"}},
+		{"hi my names kayleigh and im 19", []PIIKind{PIIName}, []string{"kayleigh"}},
+		{"my partner's name is leon marsh, can he claim", []PIIKind{PIIName}, []string{"leon marsh"}},
+		{"can you check my claim, it's under the name mohammed rahman", []PIIKind{PIIName}, []string{"mohammed rahman"}},
+		{"my nhs number is 943 476 5919, can i get help", []PIIKind{PIIReference}, []string{"943 476 5919"}},
+		{"my gateway user id is 123456789012", []PIIKind{PIIReference}, nil},
+		{"my card number is 4929 1234 5678 9012 and the payment failed", []PIIKind{PIICard}, nil},
+		{"i live at 14 heol y deri, pontypridd, CF37 4AB, which council", []PIIKind{PIIAddress}, nil},
+		{"his name isnt on the tenancy, what do we do", nil, nil},
+		{"What is the reference number on a P800?", nil, nil},
+		{"how long does a company number take to come through", nil, nil},
 		// Public look-alikes stay answerable.
 		{"my name is wrong on my passport, how do I change it?", nil, nil},
 		{"my name is spelt differently on my birth certificate", nil, nil},
