@@ -35,6 +35,14 @@ const (
 		"I cannot help with other topics. " +
 		"To find government information, search GOV.UK: " + GOVUKSearchURL
 
+	// MsgOutOfScopeUnsure declines a question that looked off-topic and
+	// found nothing close on GOV.UK: it may still be a government question
+	// asked in words the index does not know, so it says how to try again.
+	MsgOutOfScopeUnsure = "I could not find anything on GOV.UK about that. " +
+		"I can only answer questions about UK government services and information, " +
+		"like benefits, tax, passports, driving, visas and travel advice. " +
+		"If your question is about a government service, try asking it in a different way, or search GOV.UK: " + GOVUKSearchURL
+
 	// MsgError is sent when something went wrong on our side.
 	MsgError = "Sorry, something went wrong. Try asking your question again. " +
 		"If it keeps happening, search GOV.UK: " + GOVUKSearchURL

@@ -250,6 +250,11 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		res = &r
 	}
 	t.stage("retrieval", searchStart)
+	if offTopic(route, *res) {
+		t.out.Route = decide(LabelOutOfScope, route.OffTopic, route.Decider+"+retrieval")
+		t.out.Route.Reply = MsgOutOfScopeUnsure
+		return p.decline(t, t.out.Route, checkStart)
+	}
 	t.out.Retrieved = res.Passages
 	t.out.NoContent = res.NoContent
 	if res.NoContent || len(res.Passages) == 0 {
@@ -359,6 +364,14 @@ func (p *Pipeline) reconsider(ctx context.Context, route Decision, q, standalone
 		return route, nil
 	}
 	return Decision{Label: LabelGenuineRAG, Confidence: 1 - route.Confidence, Decider: route.Decider + "+retrieval"}, &res
+}
+
+// offTopic reports whether a question the model let through with doubts
+// (it gave out_of_scope some weight) found only a weak match in the index:
+// then it is declined as out of scope rather than answered from the
+// nearest page.
+func offTopic(route Decision, res retrieval.Result) bool {
+	return route.Decider == deciderModel && route.Retrieve() && route.OffTopic >= offTopicWeak && weakMatch(res)
 }
 
 // route labels the question: the offline router always, then, with an LLM

@@ -346,3 +346,26 @@ func TestCancelStopsLLMRequest(t *testing.T) {
 		t.Errorf("status %s; want cancelled", out.Status)
 	}
 }
+
+// Off-topic questions are declined as out of scope, not answered from the
+// nearest page and not "no content", whichever of the router or the
+// index's weak evidence decides it.
+func TestPipelineDeclinesOffTopic(t *testing.T) {
+	fx := corpus(t)
+	p := chat.NewPipeline(fx.ret, nil, nil, chat.Config{Router: vectorRouter(t)}, nil)
+	for _, q := range []string{
+		"What's the weather in London tomorrow?",
+		"how many calories are in a banana",
+		"best way to descale a kettle",
+		"who sang the theme tune to neighbours",
+		"which is better for a first car, a fiesta or a corsa",
+	} {
+		out, err := p.Ask(context.Background(), chat.Request{Question: q, History: []chat.Turn{}}, chat.Events{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != chat.StatusOutOfScope || len(out.Sources) != 0 {
+			t.Errorf("Ask(%q) = %s with %d sources (route %+v); want out_of_scope, no sources", q, out.Status, len(out.Sources), out.Route)
+		}
+	}
+}

@@ -237,7 +237,7 @@ func TestFixedRepliesAreSafe(t *testing.T) {
 	for _, m := range []string{MsgPIIRefusal, MsgJailbreakDecline, MsgNoContent, MsgOutOfScope, MsgError, MsgTimeout,
 		MsgKillSwitch, MsgRateLimited, MsgTooLong, MsgEmpty, MsgGreeting, MsgThanks, MsgAbout, MsgCrisis, MsgCrisisOther,
 		MsgIllegal, MsgHarmful, MsgNegativeAck, MsgAboutMPs, MsgAdvice, MsgCharacterFun, MsgGovTransparency,
-		MsgMultiQuestions, MsgNonEnglish, MsgVague, MsgUnclear} {
+		MsgMultiQuestions, MsgNonEnglish, MsgVague, MsgUnclear, MsgOutOfScopeUnsure} {
 		if v := CheckJailbreak(m); v.Blocked {
 			t.Errorf("fixed message %q trips the jailbreak rule %s", m, v.Rule)
 		}
