@@ -101,7 +101,7 @@ func TestDetectPII(t *testing.T) {
 		{"Can I look up the emissions and road tax for my 1999 car online?", nil, nil},
 		{"used cars first registered on or after 1 March, 2001", nil, nil},
 		{"Call 999 or 111, or Samaritans on 116 123", nil, nil},
-		{"ref 1234 5678 9012", []PIIKind{PIIReference}, nil}, // a case reference identifies the asker
+		{"ref 1234 5678 9012", []PIIKind{PIIReference}, nil},      // a case reference identifies the asker
 		{"My UTR is 1234567890", []PIIKind{PIITaxReference}, nil}, // a taxpayer's own reference
 		{"The £62 fee, 10 working days", nil, nil},
 	}
