@@ -114,6 +114,9 @@ func checkJailbreak(s string, depth int) Verdict {
 			return Verdict{Blocked: true, Rule: r}
 		}
 	}
+	if r := checkMore(words); r != "" {
+		return Verdict{Blocked: true, Rule: r}
+	}
 	if decodeAndObey.MatchString(words) {
 		return Verdict{Blocked: true, Rule: RuleEncoded}
 	}
