@@ -42,7 +42,7 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		case "import-qrels":
 			return runEvalImportQrels(io, args[1:])
 		case "routing":
-			return runEvalRouting(io, args[1:])
+			return runEvalRouting(ctx, io, args[1:])
 		}
 	}
 	settings := append([]string{"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
@@ -60,7 +60,7 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *dataset == "" || fs.NArg() > 0 {
-		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE | --cv K) [--json]")
+		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE [--pipeline] | --cv K) [--json]")
 		return errUsage
 	}
 	data, err := os.ReadFile(*dataset)
