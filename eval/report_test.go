@@ -36,7 +36,6 @@ type fakeAsker struct {
 	answers  map[string]chat.Outcome
 	inFlight atomic.Int32
 	most     atomic.Int32
-	gotHist  map[string]int
 }
 
 func (f *fakeAsker) Composer() string { return "fake" }

@@ -60,8 +60,9 @@ func (c *Client) chatRequest(req ChatRequest, stream bool) openai.ChatCompletion
 		Model:       c.cfg.ChatModel,
 		Messages:    msgs,
 		Temperature: req.Temperature,
-		MaxTokens:   req.MaxTokens,
-		Stream:      stream,
+		//lint:ignore SA1019 OpenAI-compatible servers (Ollama, vLLM, LiteLLM, Azure) read max_tokens; max_completion_tokens is only OpenAI's newer name for it.
+		MaxTokens: req.MaxTokens,
+		Stream:    stream,
 	}
 	if stream {
 		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}

@@ -33,6 +33,9 @@ export GOVCHAT_REQUIRE_DB=1
 step "go vet"
 go vet ./...
 
+step "staticcheck (pinned, from the Go module proxy)"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 step "go test"
 go test -count=1 -timeout 20m ./... 2>&1 | tee "${GOVCHAT_TEST_LOG:-/dev/null}"
 

@@ -14,8 +14,7 @@ import (
 // followed, nor retried; one within the base host is.
 func TestContentAPIRedirectsStayOnTheBaseHost(t *testing.T) {
 	internalSrv := newFakeAPI(t, map[string]script{"/secret": jsonBody(`{"base_path":"/secret"}`)})
-	var api *fakeAPI
-	api = newFakeAPI(t, map[string]script{
+	api := newFakeAPI(t, map[string]script{
 		"/cross": func(w http.ResponseWriter, r *http.Request, _ int) {
 			http.Redirect(w, r, internalSrv.srv.URL+apiPrefix+"/secret", http.StatusFound)
 		},
