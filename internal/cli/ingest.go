@@ -29,6 +29,9 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	prune := fs.String("prune", "auto", "remove stored pages the source no longer has: auto (yes for --from DIR and --sitemap), true or false")
 	dryRun := fs.Bool("dry-run", false, "list what would change; embed and write nothing")
 	reembed := fs.Bool("reembed", false, "rebuild every vector with the configured embedder, then switch to it")
+	gateSet := fs.String("gate", "", "with --reembed: run this eval dataset against the new space and switch only when every --min passes")
+	var mins thresholds
+	fs.Var(&mins, "min", "with --gate: a metric the new space must reach, NAME=VALUE, repeatable (e.g. recall_at_5=0.85)")
 	asJSON := fs.Bool("json", false, "print one JSON object of counts as the last line")
 	rate := fs.Float64("rate", float64(source.DefaultRate), "live fetches a second")
 	cfg, err := parse(fs, io, args)
@@ -48,8 +51,18 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	defer release()
 	syncer := ingest.NewSyncer(st, emb, log)
 
+	if (*gateSet != "" || len(mins) > 0) && (!*reembed || *gateSet == "" || len(mins) == 0) {
+		fmt.Fprintln(io.Err, "govchat ingest: --gate DATASET and --min NAME=VALUE go together, with --reembed")
+		return errUsage
+	}
 	if *reembed {
-		n, err := syncer.Reembed(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) })
+		var gate ingest.Gate
+		if *gateSet != "" {
+			if gate, err = reembedGate(cfg, io, st, emb, log, *gateSet, mins); err != nil {
+				return err
+			}
+		}
+		n, err := syncer.ReembedGated(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) }, gate)
 		fmt.Fprintln(io.Err)
 		if err != nil {
 			return err
