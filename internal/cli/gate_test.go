@@ -93,3 +93,39 @@ func TestReembedGate(t *testing.T) {
 		t.Errorf("--min without --gate = exit %d (%s); want a usage error", code, errs)
 	}
 }
+
+// TestReembedGateOnCorpus gates re-embeds of the shared corpus on the dev
+// set at recall@5 0.85: the fake OpenAI embedder's pseudo-random vectors
+// make a deliberately bad space, which stays unused; the local embedder's
+// space passes and is switched to.
+func TestReembedGateOnCorpus(t *testing.T) {
+	corpus, dev, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
+	url := storetest.URL(t)
+	schema := fmt.Sprintf("test_gatecorpus_%d", time.Now().UnixNano()%1e9)
+	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	fake := llmtest.NewServer(t)
+	fake.Dims = 64
+	env := func(kv ...string) map[string]string {
+		e := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": vectors}
+		for i := 0; i < len(kv); i += 2 {
+			e[kv[i]] = kv[i+1]
+		}
+		return e
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "lexical"), "ingest", "--from", corpus); code != 0 {
+		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k"),
+		"ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
+	t.Logf("random space: %s", out)
+	if code != 1 || !strings.Contains(errs, "retrieval.recall_at_5 is") || !strings.Contains(errs, "the old space stays active") {
+		t.Fatalf("gated re-embed into pseudo-random vectors = exit %d\nstdout: %s\nstderr: %s\nwant exit 1 with recall_at_5 below 0.85", code, out, errs)
+	}
+	code, out, errs = run(ctx, env("GOVCHAT_EMBEDDER", "local"), "ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
+	t.Logf("local space: %s", out)
+	if code != 0 || !strings.Contains(out, "gate passed") {
+		t.Fatalf("gated re-embed into the local space = exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
