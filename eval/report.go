@@ -322,12 +322,17 @@ func score(items []Item, results []Result, cfg RunConfig) Report {
 	for k, c := range rep.BehaviourN {
 		rep.Behaviour[k] = round4(ratio(c.Correct, c.Total))
 	}
-	rep.Latency = Latency{P50: round4(percentile(totals, 50)), P95: round4(percentile(totals, 95)), Stages: map[string]map[string]float64{}}
-	for name, xs := range stages {
-		rep.Latency.Stages[name] = map[string]float64{"p50": round4(percentile(xs, 50)), "p95": round4(percentile(xs, 95))}
-	}
+	rep.Latency = latency(totals, stages)
 	rep.Judge = judgeSummary(rep.Config, rep.Items)
 	return rep
+}
+
+func latency(totals []float64, stages map[string][]float64) Latency {
+	l := Latency{P50: round4(percentile(totals, 50)), P95: round4(percentile(totals, 95)), Stages: map[string]map[string]float64{}}
+	for name, xs := range stages {
+		l.Stages[name] = map[string]float64{"p50": round4(percentile(xs, 50)), "p95": round4(percentile(xs, 95))}
+	}
+	return l
 }
 
 func scores(hits [10]int, rr, ndcg float64, n int) RetrievalScores {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -163,4 +164,32 @@ func TestDifyGoesThroughTheDoor(t *testing.T) {
 	if code, r := postDify(t, other, "Bearer k", body); code != http.StatusServiceUnavailable || r.ErrorCode != 503 {
 		t.Errorf("with the kill switch on = %d %+v; want 503", code, r)
 	}
+}
+
+func FuzzDifyRequest(f *testing.F) {
+	f.Add(`{"knowledge_id":"govchat","query":"bins","retrieval_setting":{"top_k":3,"score_threshold":0.5}}`)
+	f.Add(`{"knowledge_id":"x","query":"","retrieval_setting":{"top_k":-1,"score_threshold":2}}`)
+	f.Add(`{"knowledge_id":"govchat-cy","query":"\u202ebins","retrieval_setting":{"top_k":1,"score_threshold":0},"metadata_condition":{}}`)
+	f.Add(`{`)
+	s := &Server{cfg: Config{}.withDefaults()}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/dify/retrieval", strings.NewReader(body))
+		req, locale, query, e := s.difyRequest(r)
+		if e != nil {
+			if e.msg == "" || (e.status != 400 && e.status != 404) {
+				t.Fatalf("difyRequest(%q) refused with %+v; want 400 or 404 with a message", body, e)
+			}
+			return
+		}
+		rs := req.RetrievalSetting
+		if _, ok := DifyKnowledgeIDs[req.KnowledgeID]; !ok || DifyKnowledgeIDs[req.KnowledgeID] != locale {
+			t.Fatalf("difyRequest(%q) accepted knowledge id %q", body, req.KnowledgeID)
+		}
+		if *rs.TopK < 1 || *rs.TopK > difyMaxTopK || *rs.ScoreThreshold < 0 || *rs.ScoreThreshold > 1 {
+			t.Fatalf("difyRequest(%q) accepted top_k %d, threshold %v", body, *rs.TopK, *rs.ScoreThreshold)
+		}
+		if query == "" || len([]rune(query)) > s.cfg.MaxQuestionChars {
+			t.Fatalf("difyRequest(%q) accepted query %q", body, query)
+		}
+	})
 }

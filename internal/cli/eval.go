@@ -77,6 +77,13 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
+	var judgeLLM *llm.Client // built first, so a missing endpoint fails before the run
+	if *judge {
+		if judgeLLM, err = judgeClient(cfg); err != nil {
+			return err
+		}
+		defer judgeLLM.Close()
+	}
 	log := newLogger(cfg, io.Err)
 	stk, err := openStack(ctx, cfg, log, false)
 	if err != nil {
@@ -97,19 +104,11 @@ func runEval(ctx context.Context, io IO, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var judgeModel string
-	if *judge {
-		jc, err := judgeClient(cfg)
-		if err != nil {
-			return err
-		}
-		defer jc.Close()
-		judgeModel = jc.ChatModel()
-		eval.Judge{LLM: jc, Model: judgeModel, Runs: *judgeRuns, Concurrency: *conc}.JudgeAll(ctx, items, results)
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	} else {
+	judgeModel, err := runJudge(ctx, judgeLLM, *judgeRuns, *conc, items, results)
+	if err != nil {
+		return err
+	}
+	if judgeLLM == nil {
 		*judgeRuns = 0
 	}
 	rep := eval.Score(items, results, eval.RunConfig{
@@ -132,6 +131,16 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return exitError{code: 1, msg: "govchat eval: below the minimum:\n  " + strings.Join(fails, "\n  ")}
 	}
 	return nil
+}
+
+// runJudge has the LLM judge grade the results when there is one, and
+// returns the judge's model.
+func runJudge(ctx context.Context, jc *llm.Client, runs, conc int, items []eval.Item, results []eval.Result) (string, error) {
+	if jc == nil {
+		return "", nil
+	}
+	eval.Judge{LLM: jc, Model: jc.ChatModel(), Runs: runs, Concurrency: conc}.JudgeAll(ctx, items, results)
+	return jc.ChatModel(), ctx.Err()
 }
 
 // judgeClient is the LLM judge's client: the chat model's settings, each

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -56,19 +58,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 		return errUsage
 	}
 	if *reembed {
-		var gate ingest.Gate
-		if *gateSet != "" {
-			if gate, err = reembedGate(cfg, io, st, emb, log, *gateSet, mins); err != nil {
-				return err
-			}
-		}
-		n, err := syncer.ReembedGated(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) }, gate)
-		fmt.Fprintln(io.Err)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(io.Out, "re-embedded %d chunks with %s; the index now uses it\n", n, emb.Model())
-		return nil
+		return runReembed(ctx, io, cfg, st, emb, syncer, log, *gateSet, mins)
 	}
 
 	api := source.ContentAPI{BaseURL: *contentAPI, Rate: toLimit(*rate), UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
@@ -262,5 +252,25 @@ func runIndex(ctx context.Context, io IO, args []string) error {
 	if run.ID != 0 {
 		fmt.Fprintf(io.Out, "\nLast run: #%d from %s, started %s, %s\n  %s\n", run.ID, run.Source, run.StartedAt.Format(time.RFC3339), run.Status, run.Stats)
 	}
+	return nil
+}
+
+// runReembed rebuilds every vector with the configured embedder and, when a
+// gate dataset is given, switches only when the new space passes it.
+func runReembed(ctx context.Context, io IO, cfg config.Config, st *store.Store, emb embedder, syncer *ingest.Syncer,
+	log *slog.Logger, gateSet string, mins thresholds) error {
+	var gate ingest.Gate
+	if gateSet != "" {
+		var err error
+		if gate, err = reembedGate(cfg, io, st, emb, log, gateSet, mins); err != nil {
+			return err
+		}
+	}
+	n, err := syncer.ReembedGated(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) }, gate)
+	fmt.Fprintln(io.Err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "re-embedded %d chunks with %s; the index now uses it\n", n, emb.Model())
 	return nil
 }
