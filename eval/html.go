@@ -160,7 +160,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #b1b4b6;paddi
 
 {{if .R.ByTag}}<h2>By tag</h2>
 <table><tr><th>Tag</th><th>Questions</th><th>recall@5</th><th>MRR</th><th>facts</th><th>citation precision</th><th>behaviour</th>{{if .R.Judge}}<th>faithfulness</th><th>relevancy</th>{{end}}</tr>
-{{range $tag, $t := .R.ByTag}}<tr><td>{{$tag}}</td><td>{{$t.Questions}}</td><td>{{f3 $t.Retrieval.RecallAt5}}</td><td>{{f3 $t.Retrieval.MRR}}</td><td>{{pct $t.Answers.MustIncludeCoverage}}</td><td>{{pct $t.Answers.CitationPrecision}}</td><td>{{with $t.BehaviourTotal}}{{.Correct}}/{{.Total}}{{end}}</td>{{if $.R.Judge}}{{if $t.Judge}}<td>{{f3 $t.Judge.Faithfulness}}</td><td>{{f3 $t.Judge.Relevancy}}</td>{{else}}<td>–</td><td>–</td>{{end}}{{end}}</tr>
+{{range $tag, $t := .R.ByTag}}<tr><td>{{$tag}}</td><td>{{$t.Questions}}</td>{{if $t.Retrieval.Questions}}<td>{{f3 $t.Retrieval.RecallAt5}}</td><td>{{f3 $t.Retrieval.MRR}}</td>{{else}}<td>–</td><td>–</td>{{end}}<td>{{if $t.Answers.Facts}}{{pct $t.Answers.MustIncludeCoverage}}{{else}}–{{end}}</td><td>{{if $t.Answers.Citations}}{{pct $t.Answers.CitationPrecision}}{{else}}–{{end}}</td><td>{{with $t.BehaviourTotal}}{{.Correct}}/{{.Total}}{{end}}</td>{{if $.R.Judge}}{{if $t.Judge}}<td>{{f3 $t.Judge.Faithfulness}}</td><td>{{f3 $t.Judge.Relevancy}}</td>{{else}}<td>–</td><td>–</td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{end}}
 {{with .R.Judge}}<h2>LLM judge</h2>

@@ -112,8 +112,9 @@ func writeTags(b *strings.Builder, r Report) {
 	for _, tag := range sortedKeys(r.ByTag) {
 		t := r.ByTag[tag]
 		c := t.BehaviourTotal()
-		fmt.Fprintf(b, "| %s | %d | %.3f | %.3f | %.3f | %.3f | %d/%d |", mdText(tag), t.Questions, t.Retrieval.RecallAt5,
-			t.Retrieval.MRR, t.Answers.MustIncludeCoverage, t.Answers.CitationPrecision, c.Correct, c.Total)
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %d/%d |", mdText(tag), t.Questions,
+			orDash(t.Retrieval.Questions, t.Retrieval.RecallAt5), orDash(t.Retrieval.Questions, t.Retrieval.MRR),
+			orDash(t.Answers.Facts, t.Answers.MustIncludeCoverage), orDash(t.Answers.Citations, t.Answers.CitationPrecision), c.Correct, c.Total)
 		if judged {
 			if t.Judge != nil && t.Judge.Judged > 0 {
 				fmt.Fprintf(b, " %.3f | %.3f |", t.Judge.Faithfulness, t.Judge.Relevancy)
@@ -123,6 +124,14 @@ func writeTags(b *strings.Builder, r Report) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// orDash is v to three places, or a dash when no item was scored (n == 0).
+func orDash(n int, v float64) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", v)
 }
 
 // writeJudge writes the LLM judge's scores and what it cost.

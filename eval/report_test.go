@@ -205,7 +205,7 @@ func TestScoreByTag(t *testing.T) {
 	if err := r.WriteHTML(&html); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md.String(), "| passports | 2 | 0.500 |") {
+	if !strings.Contains(md.String(), "| passports | 2 | 0.500 |") || !strings.Contains(md.String(), "| refusals | 2 | – | – | – | – | 1/2 |") {
 		t.Errorf("report.md lacks the passports row of the by-tag table:\n%s", md.String())
 	}
 	if !strings.Contains(html.String(), "<h2>By tag</h2>") || !strings.Contains(html.String(), "<td>refusals</td>") {
