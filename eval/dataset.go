@@ -45,6 +45,10 @@ type Item struct {
 	MustInclude     []string
 	ReferenceAnswer string
 	Note            string
+	// Tags group items in the report's by_tag figures.
+	Tags []string
+	// Metadata is the dataset author's, kept as given in the item's report.
+	Metadata map[string]any
 }
 
 // Withdrawn reports whether the item's only source is withdrawn or gone.
@@ -57,15 +61,20 @@ type turnJSON struct {
 }
 
 type itemJSON struct {
-	ID              string     `json:"id"`
-	Kind            Kind       `json:"kind"`
-	History         []turnJSON `json:"history"`
-	Question        string     `json:"question"`
-	ExpectedSources []string   `json:"expected_sources"`
-	MustInclude     []string   `json:"must_include"`
-	ReferenceAnswer string     `json:"reference_answer"`
-	Note            string     `json:"note"`
+	ID              string         `json:"id"`
+	Kind            Kind           `json:"kind"`
+	History         []turnJSON     `json:"history"`
+	Question        string         `json:"question"`
+	ExpectedSources []string       `json:"expected_sources"`
+	MustInclude     []string       `json:"must_include"`
+	ReferenceAnswer string         `json:"reference_answer"`
+	Note            string         `json:"note"`
+	Tags            []string       `json:"tags"`
+	Metadata        map[string]any `json:"metadata"`
 }
+
+// knownFields are the dataset line's fields, named in the unknown-field error.
+const knownFields = "id, kind, history, question, expected_sources, must_include, reference_answer, note, tags, metadata"
 
 // Decode reads a JSON Lines dataset strictly: unknown fields, unknown kinds,
 // duplicate ids, missing questions, trailing data and lines over
@@ -139,13 +148,16 @@ func decodeLine(line []byte) (Item, error) {
 	dec.DisallowUnknownFields()
 	var raw itemJSON
 	if err := dec.Decode(&raw); err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return Item{}, fmt.Errorf("unknown field %s; a line may have %s", f, knownFields)
+		}
 		return Item{}, fmt.Errorf("malformed JSON: %w", err)
 	}
 	if dec.More() {
 		return Item{}, errors.New("more than one JSON value on the line")
 	}
 	it := Item{ID: raw.ID, Kind: raw.Kind, Question: raw.Question, ExpectedSources: raw.ExpectedSources,
-		MustInclude: raw.MustInclude, ReferenceAnswer: raw.ReferenceAnswer, Note: raw.Note}
+		MustInclude: raw.MustInclude, ReferenceAnswer: raw.ReferenceAnswer, Note: raw.Note, Tags: raw.Tags, Metadata: raw.Metadata}
 	if strings.TrimSpace(it.ID) == "" {
 		return it, errors.New(`"id" is missing`)
 	}
@@ -178,5 +190,19 @@ func decodeLine(line []byte) (Item, error) {
 			return it, fmt.Errorf("%s: an empty must_include fact", it.ID)
 		}
 	}
-	return it, nil
+	return it, checkTags(it)
+}
+
+func checkTags(it Item) error {
+	seen := map[string]bool{}
+	for _, tag := range it.Tags {
+		if strings.TrimSpace(tag) == "" || tag != strings.TrimSpace(tag) {
+			return fmt.Errorf("%s: tag %q is empty or has spaces around it", it.ID, tag)
+		}
+		if seen[tag] {
+			return fmt.Errorf("%s: tag %q given twice", it.ID, tag)
+		}
+		seen[tag] = true
+	}
+	return nil
 }

@@ -158,18 +158,30 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #b1b4b6;paddi
 <tr><td>citations of withdrawn/gone items</td><td>{{.R.Answers.WithdrawnCitations}}</td></tr>
 </table>
 
+{{if .R.ByTag}}<h2>By tag</h2>
+<table><tr><th>Tag</th><th>Questions</th><th>recall@5</th><th>MRR</th><th>facts</th><th>citation precision</th><th>behaviour</th>{{if .R.Judge}}<th>faithfulness</th><th>relevancy</th>{{end}}</tr>
+{{range $tag, $t := .R.ByTag}}<tr><td>{{$tag}}</td><td>{{$t.Questions}}</td>{{if $t.Retrieval.Questions}}<td>{{f3 $t.Retrieval.RecallAt5}}</td><td>{{f3 $t.Retrieval.MRR}}</td>{{else}}<td>–</td><td>–</td>{{end}}<td>{{if $t.Answers.Facts}}{{pct $t.Answers.MustIncludeCoverage}}{{else}}–{{end}}</td><td>{{if $t.Answers.Citations}}{{pct $t.Answers.CitationPrecision}}{{else}}–{{end}}</td><td>{{with $t.BehaviourTotal}}{{.Correct}}/{{.Total}}{{end}}</td>{{if $.R.Judge}}{{if $t.Judge}}<td>{{f3 $t.Judge.Faithfulness}}</td><td>{{f3 $t.Judge.Relevancy}}</td>{{else}}<td>–</td><td>–</td>{{end}}{{end}}</tr>
+{{end}}</table>
+{{end}}
+{{with .R.Judge}}<h2>LLM judge</h2>
+<p>{{.Model}} judged {{.Judged}} answers {{.RunsPerItem}} times each ({{.Skipped}} skipped, {{.FailedRuns}} failed or malformed judgements), spending {{.PromptTokens}} prompt and {{.CompletionTokens}} completion tokens.</p>
+<table><tr><th>Score</th><th>Mean</th><th>Mean spread (sd)</th></tr>
+<tr><td>faithfulness to the cited passages</td><td>{{f3 .Faithfulness}}</td><td>{{f3 .FaithfulnessSpread}}</td></tr>
+<tr><td>relevancy to the question</td><td>{{f3 .Relevancy}}</td><td>{{f3 .RelevancySpread}}</td></tr>
+</table>
+{{end}}
 <h2>Latency</h2>
 <p>p50 {{printf "%.1f" .R.Latency.P50}} ms, p95 {{printf "%.1f" .R.Latency.P95}} ms.</p>
 
 <h2>Questions</h2>
 <p>Each answer next to its must-include facts (found or <span class="miss">missing</span>) and its cited sources (relevant, or <span class="miss">not relevant</span>: not one of the expected sources).</p>
-<table><tr><th>ID</th><th>Kind</th><th>Status</th><th>Question</th><th>Hit ranks</th><th>Answer</th><th>Facts</th><th>Cited sources</th><th>Problems</th></tr>
-{{range .R.Items}}<tr class="{{if .Correct}}ok{{else}}bad{{end}}"><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{.Status}}</td>
+<table><tr><th>ID</th><th>Kind</th><th>Tags</th><th>Status</th><th>Question</th><th>Hit ranks</th><th>Answer</th><th>Facts</th><th>Cited sources</th><th>Problems</th></tr>
+{{range .R.Items}}<tr class="{{if .Correct}}ok{{else}}bad{{end}}"><td>{{.ID}}</td><td>{{.Kind}}</td><td>{{join .Tags}}</td><td>{{.Status}}</td>
 <td>{{if .Question}}{{.Question}}{{else}}<small>not shown: personal data</small>{{end}}</td><td>{{ranks .HitRanks}}</td>
 <td class="answer"><small>{{.Answer}}</small></td>
 <td><ul class="marks">{{range .FactsFound}}<li class="found">found: {{.}}</li>{{end}}{{range .FactsMissing}}<li class="miss">missing: {{.}}</li>{{end}}</ul></td>
 <td><ul class="marks">{{range .Citations}}<li class="{{if .Relevant}}found{{else}}miss{{end}}">{{.URL}}: {{if .Relevant}}relevant{{else}}not relevant{{end}}</li>{{else}}<li>none</li>{{end}}</ul></td>
-<td>{{join .Problems}}</td></tr>
+<td>{{join .Problems}}{{with .Judge}}{{if .Skipped}}{{else}} <small>judge: faithfulness {{f3 .Faithfulness.Mean}} (sd {{f3 .Faithfulness.SD}}), relevancy {{f3 .Relevancy.Mean}} (sd {{f3 .Relevancy.SD}}), {{.Failed}} failed</small>{{end}}{{end}}</td></tr>
 {{end}}</table>
 </body>
 </html>

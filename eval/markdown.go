@@ -39,6 +39,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		n := r.BehaviourN[k]
 		fmt.Fprintf(&b, "| %s | %d/%d | %.3f |\n", k, n.Correct, n.Total, r.Behaviour[k])
 	}
+	writeTags(&b, r)
+	writeJudge(&b, r.Judge)
 	b.WriteString("\n## Statuses\n\n| Status | Count |\n|---|---:|\n")
 	for _, s := range sortedKeys(r.Statuses) {
 		fmt.Fprintf(&b, "| %s | %d |\n", s, r.Statuses[s])
@@ -92,6 +94,57 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
+// writeTags writes the by_tag figures, one row per tag.
+func writeTags(b *strings.Builder, r Report) {
+	if len(r.ByTag) == 0 {
+		return
+	}
+	judged := r.Judge != nil
+	b.WriteString("\n## By tag\n\n| Tag | Questions | recall@5 | MRR | facts | citation precision | behaviour |")
+	if judged {
+		b.WriteString(" faithfulness | relevancy |")
+	}
+	b.WriteString("\n|---|---:|---:|---:|---:|---:|---:|")
+	if judged {
+		b.WriteString("---:|---:|")
+	}
+	b.WriteString("\n")
+	for _, tag := range sortedKeys(r.ByTag) {
+		t := r.ByTag[tag]
+		c := t.BehaviourTotal()
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %d/%d |", mdText(tag), t.Questions,
+			orDash(t.Retrieval.Questions, t.Retrieval.RecallAt5), orDash(t.Retrieval.Questions, t.Retrieval.MRR),
+			orDash(t.Answers.Facts, t.Answers.MustIncludeCoverage), orDash(t.Answers.Citations, t.Answers.CitationPrecision), c.Correct, c.Total)
+		if judged {
+			if t.Judge != nil && t.Judge.Judged > 0 {
+				fmt.Fprintf(b, " %.3f | %.3f |", t.Judge.Faithfulness, t.Judge.Relevancy)
+			} else {
+				b.WriteString(" – | – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// orDash is v to three places, or a dash when no item was scored (n == 0).
+func orDash(n int, v float64) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+// writeJudge writes the LLM judge's scores and what it cost.
+func writeJudge(b *strings.Builder, j *JudgeSummary) {
+	if j == nil {
+		return
+	}
+	fmt.Fprintf(b, "\n## LLM judge\n\n%s judged %d answers %d times each (%d skipped, %d failed or malformed judgements), spending %d prompt and %d completion tokens.\n\n",
+		mdText(j.Model), j.Judged, j.RunsPerItem, j.Skipped, j.FailedRuns, j.PromptTokens, j.CompletionTokens)
+	fmt.Fprintf(b, "| Score | Mean | Mean spread (sd) |\n|---|---:|---:|\n| faithfulness to the cited passages | %.3f | %.3f |\n| relevancy to the question | %.3f | %.3f |\n",
+		j.Faithfulness, j.FaithfulnessSpread, j.Relevancy, j.RelevancySpread)
+}
+
 // writeAnswers lists every question scored on its answer: the answer,
 // then its must-include facts marked found or missing, then the cited
 // sources marked relevant (an expected source) or not.
@@ -133,6 +186,14 @@ func writeAnswers(b *strings.Builder, items []ItemReport) {
 				mark = "**not relevant**"
 			}
 			fmt.Fprintf(b, "- Cited: %s (%s)\n", mdText(c.URL), mark)
+		}
+		if j := it.Judge; j != nil {
+			if j.Skipped != "" {
+				fmt.Fprintf(b, "- Judge: not judged (%s)\n", mdText(j.Skipped))
+			} else {
+				fmt.Fprintf(b, "- Judge: faithfulness %.2f (sd %.2f), relevancy %.2f (sd %.2f) over %d runs, %d failed\n",
+					j.Faithfulness.Mean, j.Faithfulness.SD, j.Relevancy.Mean, j.Relevancy.SD, j.Runs, j.Failed)
+			}
 		}
 		if len(it.ComposerPassages) > 0 {
 			var ps []string

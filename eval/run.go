@@ -39,6 +39,8 @@ type Result struct {
 	Searched bool              // the Searcher ran
 	Duration time.Duration
 	Err      string
+	// Judgement is the LLM judge's verdict, set by Judge.JudgeAll.
+	Judgement *ItemJudgement
 }
 
 // Run answers every item, at most Concurrency at a time, and returns the

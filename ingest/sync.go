@@ -426,6 +426,18 @@ func Dimensions(ctx context.Context, emb Embedder) (int, error) {
 // Reembed builds vectors for every chunk with the Syncer's embedder in a new
 // embedding space while readers keep using the old one, then switches to it.
 func (s *Syncer) Reembed(ctx context.Context, batch int, onProgress func(done int)) (int, error) {
+	return s.ReembedGated(ctx, batch, onProgress, nil)
+}
+
+// Gate decides whether a fully built space may replace the active one; an
+// error keeps the old space and says why.
+type Gate func(ctx context.Context, sp store.Space) error
+
+// ReembedGated is Reembed that asks gate, once the new space has a vector
+// for every chunk, whether to switch. When gate refuses, the old space
+// stays active, the new one stays in the building state (the next re-embed
+// with the same embedder resumes it), and the gate's error is returned.
+func (s *Syncer) ReembedGated(ctx context.Context, batch int, onProgress func(done int), gate Gate) (int, error) {
 	batch = cmp.Or(batch, 256)
 	dims, err := s.dimensions(ctx)
 	if err != nil {
@@ -436,33 +448,20 @@ func (s *Syncer) Reembed(ctx context.Context, batch int, onProgress func(done in
 		return 0, fmt.Errorf("ingest: reembed: %w", err)
 	}
 	total := 0
+	gated := gate == nil
 	for attempt := 0; attempt < 10; attempt++ {
-		for {
-			missing, err := s.store.MissingVectors(ctx, sp, batch)
-			if err != nil {
-				return total, fmt.Errorf("ingest: reembed: %w", err)
-			}
-			if len(missing) == 0 {
-				break
-			}
-			texts := make([]string, len(missing))
-			ids := make([]int64, len(missing))
-			for i, c := range missing {
-				texts[i], ids[i] = c.EmbedText, c.ID
-			}
-			vecs, err := s.emb.Embed(ctx, texts)
-			if err != nil {
-				return total, fmt.Errorf("ingest: reembed: %w", err)
-			}
-			if err := s.store.PutVectors(ctx, sp, ids, vecs); err != nil {
-				return total, fmt.Errorf("ingest: reembed: %w", err)
-			}
-			total += len(texts)
-			if onProgress != nil {
-				onProgress(total)
-			}
+		n, err := s.fillSpace(ctx, sp, batch, total, onProgress)
+		total += n
+		if err != nil {
+			return total, err
 		}
-		err := s.store.ActivateSpace(ctx, sp)
+		if !gated {
+			if err := gate(ctx, sp); err != nil {
+				return total, err
+			}
+			gated = true
+		}
+		err = s.store.ActivateSpace(ctx, sp)
 		if err == nil {
 			s.log.Info("switched embedding space", "model", s.emb.Model(), "dimensions", s.emb.Dimensions(), "embedded", total)
 			return total, nil
@@ -472,6 +471,37 @@ func (s *Syncer) Reembed(ctx context.Context, batch int, onProgress func(done in
 		}
 	}
 	return total, errors.New("ingest: reembed: chunks kept changing; try again when ingest is idle")
+}
+
+// fillSpace embeds every chunk that has no vector in sp, reporting the
+// running total (done before plus this call's) to onProgress.
+func (s *Syncer) fillSpace(ctx context.Context, sp store.Space, batch, done int, onProgress func(done int)) (int, error) {
+	n := 0
+	for {
+		missing, err := s.store.MissingVectors(ctx, sp, batch)
+		if err != nil {
+			return n, fmt.Errorf("ingest: reembed: %w", err)
+		}
+		if len(missing) == 0 {
+			return n, nil
+		}
+		texts := make([]string, len(missing))
+		ids := make([]int64, len(missing))
+		for i, c := range missing {
+			texts[i], ids[i] = c.EmbedText, c.ID
+		}
+		vecs, err := s.emb.Embed(ctx, texts)
+		if err != nil {
+			return n, fmt.Errorf("ingest: reembed: %w", err)
+		}
+		if err := s.store.PutVectors(ctx, sp, ids, vecs); err != nil {
+			return n, fmt.Errorf("ingest: reembed: %w", err)
+		}
+		n += len(texts)
+		if onProgress != nil {
+			onProgress(done + n)
+		}
+	}
 }
 
 // sortParsed orders items by origin so runs are deterministic.

@@ -215,8 +215,15 @@ type Tool struct {
 // JSON. A reply without that call is an ErrUpstream error. Connection
 // errors, 429 and 5xx are retried as in Complete.
 func (c *Client) CallTool(ctx context.Context, req ChatRequest, tool Tool) (json.RawMessage, error) {
+	args, _, err := c.CallToolUsage(ctx, req, tool)
+	return args, err
+}
+
+// CallToolUsage is CallTool that also returns the server's token count
+// (the zero Usage when it sent none).
+func (c *Client) CallToolUsage(ctx context.Context, req ChatRequest, tool Tool) (json.RawMessage, Usage, error) {
 	if c.cfg.ChatModel == "" {
-		return nil, errors.New("llm: chat: no chat model configured")
+		return nil, Usage{}, errors.New("llm: chat: no chat model configured")
 	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(req.Timeout, c.cfg.Timeout))
 	defer cancel()
@@ -231,15 +238,19 @@ func (c *Client) CallTool(ctx context.Context, req ChatRequest, tool Tool) (json
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, Usage{}, err
 	}
+	usage := Usage{resp.Usage.PromptTokens, resp.Usage.CompletionTokens, resp.Usage.TotalTokens}
 	if len(resp.Choices) == 0 {
-		return nil, fmt.Errorf("%w: chat tool call: response has no choices", ErrUpstream)
+		return nil, usage, fmt.Errorf("%w: chat tool call: response has no choices", ErrUpstream)
 	}
 	for _, call := range resp.Choices[0].Message.ToolCalls {
 		if call.Function.Name == tool.Name {
-			return json.RawMessage(call.Function.Arguments), nil
+			return json.RawMessage(call.Function.Arguments), usage, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: chat tool call: the reply did not call %s", ErrUpstream, tool.Name)
+	return nil, usage, fmt.Errorf("%w: chat tool call: the reply did not call %s", ErrUpstream, tool.Name)
 }
+
+// ChatModel is the configured chat model.
+func (c *Client) ChatModel() string { return c.cfg.ChatModel }

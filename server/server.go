@@ -135,6 +135,7 @@ type Server struct {
 	st       Store
 	log      *slog.Logger
 	reindex  Reindexer
+	dify     *difyAPI
 	checks   []readyCheck
 	metrics  *metrics
 	kill     *killSwitch
@@ -194,6 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/reindex", s.admin(s.serveReindex))
 	mux.Handle("GET /admin/kill-switch", s.admin(s.serveKillSwitchGet))
 	mux.Handle("POST /admin/kill-switch", s.admin(s.serveKillSwitchSet))
+	s.difyRoutes(mux)
 
 	// The citizen's own endpoints: cross-site requests are refused, like the
 	// page's form (see package web).
@@ -219,7 +221,7 @@ func (s *Server) routes() http.Handler {
 // the test that checks docs/openapi.json documents each one.
 func Routes() []string {
 	return []string{"GET /ws", "GET /healthz", "GET /readyz", "GET /metrics", "POST /admin/reindex",
-		"GET /admin/kill-switch", "POST /admin/kill-switch", "DELETE /api/conversations/{id}", "POST /api/feedback"}
+		"GET /admin/kill-switch", "POST /admin/kill-switch", "DELETE /api/conversations/{id}", "POST /api/feedback", "POST /dify/retrieval"}
 }
 
 // securityHeaders sets the headers every response carries. The page has no

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -16,7 +17,9 @@ import (
 	"github.com/govchat/govchat/eval"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/llm"
 )
 
 // thresholds collects repeated --min NAME=VALUE flags.
@@ -46,21 +49,23 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	settings := append([]string{"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
-		"max-question-chars", "forbidden-terms", "azure-api-version"}, searchSettings...)
+		"max-question-chars", "forbidden-terms", "azure-api-version", "judge-model", "judge-base-url"}, searchSettings...)
 	fs := flags("eval", io, settings...)
 	dataset := fs.String("dataset", "", "JSON Lines question set (shared/eval/README.md)")
 	outDir := fs.String("out", "out/eval", "directory for report.json, report.md and report.html")
 	k := fs.Int("k", 10, "retrieval depth for recall@k, MRR and nDCG")
 	conc := fs.Int("concurrency", 4, "questions answered at once")
 	asJSON := fs.Bool("json", false, "print report.json to stdout instead of the summary")
+	judge := fs.Bool("judge", false, "also score each answer's faithfulness and relevancy with an LLM judge (GOVCHAT_JUDGE_MODEL)")
+	judgeRuns := fs.Int("judge-runs", 3, "judgements per answer with --judge; the report gives their mean and spread")
 	var mins thresholds
 	fs.Var(&mins, "min", "fail (exit 1) when metric NAME is below VALUE: NAME=VALUE, repeatable (e.g. recall_at_5=0.8, behaviour.pii=1)")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
 	}
-	if *dataset == "" || fs.NArg() > 0 {
-		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE [--pipeline] | --cv K) [--json]")
+	if *dataset == "" || fs.NArg() > 0 || *judgeRuns < 1 {
+		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--judge [--judge-runs 3]] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE [--pipeline] | --cv K) [--json]")
 		return errUsage
 	}
 	data, err := os.ReadFile(*dataset)
@@ -72,6 +77,13 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
+	var judgeLLM *llm.Client // built first, so a missing endpoint fails before the run
+	if *judge {
+		if judgeLLM, err = judgeClient(cfg); err != nil {
+			return err
+		}
+		defer judgeLLM.Close()
+	}
 	log := newLogger(cfg, io.Err)
 	stk, err := openStack(ctx, cfg, log, false)
 	if err != nil {
@@ -92,7 +104,15 @@ func runEval(ctx context.Context, io IO, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	judgeModel, err := runJudge(ctx, judgeLLM, *judgeRuns, *conc, items, results)
+	if err != nil {
+		return err
+	}
+	if judgeLLM == nil {
+		*judgeRuns = 0
+	}
 	rep := eval.Score(items, results, eval.RunConfig{
+		JudgeModel: judgeModel, JudgeRuns: *judgeRuns,
 		Dataset: *dataset, DatasetSHA256: eval.DatasetHash(data), Embedder: emb.Model(), Composer: pipe.Composer(),
 		K: *k, TopK: searcher.Options().K, Weights: searcher.Options().Weights, Version: version.String(),
 		StartedAt: start.UTC().Format(time.RFC3339), WallSeconds: time.Since(start).Seconds(), RetrievalSource: "searcher",
@@ -111,6 +131,32 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return exitError{code: 1, msg: "govchat eval: below the minimum:\n  " + strings.Join(fails, "\n  ")}
 	}
 	return nil
+}
+
+// runJudge has the LLM judge grade the results when there is one, and
+// returns the judge's model.
+func runJudge(ctx context.Context, jc *llm.Client, runs, conc int, items []eval.Item, results []eval.Result) (string, error) {
+	if jc == nil {
+		return "", nil
+	}
+	eval.Judge{LLM: jc, Model: jc.ChatModel(), Runs: runs, Concurrency: conc}.JudgeAll(ctx, items, results)
+	return jc.ChatModel(), ctx.Err()
+}
+
+// judgeClient is the LLM judge's client: the chat model's settings, each
+// replaced by its GOVCHAT_JUDGE_* setting when that is set.
+func judgeClient(cfg config.Config) (*llm.Client, error) {
+	base, key := cfg.OpenAIBaseURL, cfg.OpenAIAPIKey
+	apiType := cfg.OpenAIAPIType
+	if cfg.JudgeBaseURL != "" {
+		base, apiType = cfg.JudgeBaseURL, "openai"
+	}
+	key = cmp.Or(cfg.JudgeAPIKey, key)
+	if base == "" && key == "" {
+		return nil, errors.New("govchat eval: --judge needs an OpenAI-compatible chat model: set GOVCHAT_JUDGE_BASE_URL or OPENAI_BASE_URL, or an API key (GOVCHAT_JUDGE_API_KEY or OPENAI_API_KEY)")
+	}
+	return llm.NewClient(llm.Config{BaseURL: base, APIKey: key, APIType: apiType, AzureAPIVersion: cfg.AzureAPIVersion,
+		ChatModel: cmp.Or(cfg.JudgeModel, cfg.ChatModel), Timeout: cfg.LLMTimeout, UserAgent: "govchat/" + version.Version}), nil
 }
 
 func writeReports(rep eval.Report, dir string) error {
@@ -147,6 +193,10 @@ func printSummary(io IO, r eval.Report, dir string) {
 		if n, ok := r.BehaviourN[k]; ok {
 			fmt.Fprintf(io.Out, " %s %d/%d", k, n.Correct, n.Total)
 		}
+	}
+	if j := r.Judge; j != nil {
+		fmt.Fprintf(io.Out, "\njudge (%s, %d answers x %d): faithfulness %.3f (sd %.3f)  relevancy %.3f (sd %.3f)  %d failed judgements  %d tokens",
+			j.Model, j.Judged, j.RunsPerItem, j.Faithfulness, j.FaithfulnessSpread, j.Relevancy, j.RelevancySpread, j.FailedRuns, j.TotalTokens)
 	}
 	fmt.Fprintf(io.Out, "\nlatency: p50 %.1fms  p95 %.1fms\nreports in %s\n", r.Latency.P50, r.Latency.P95, dir)
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -29,6 +31,9 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	prune := fs.String("prune", "auto", "remove stored pages the source no longer has: auto (yes for --from DIR and --sitemap), true or false")
 	dryRun := fs.Bool("dry-run", false, "list what would change; embed and write nothing")
 	reembed := fs.Bool("reembed", false, "rebuild every vector with the configured embedder, then switch to it")
+	gateSet := fs.String("gate", "", "with --reembed: run this eval dataset against the new space and switch only when every --min passes")
+	var mins thresholds
+	fs.Var(&mins, "min", "with --gate: a metric the new space must reach, NAME=VALUE, repeatable (e.g. recall_at_5=0.85)")
 	asJSON := fs.Bool("json", false, "print one JSON object of counts as the last line")
 	rate := fs.Float64("rate", float64(source.DefaultRate), "live fetches a second")
 	cfg, err := parse(fs, io, args)
@@ -48,14 +53,12 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	defer release()
 	syncer := ingest.NewSyncer(st, emb, log)
 
+	if (*gateSet != "" || len(mins) > 0) && (!*reembed || *gateSet == "" || len(mins) == 0) {
+		fmt.Fprintln(io.Err, "govchat ingest: --gate DATASET and --min NAME=VALUE go together, with --reembed")
+		return errUsage
+	}
 	if *reembed {
-		n, err := syncer.Reembed(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) })
-		fmt.Fprintln(io.Err)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(io.Out, "re-embedded %d chunks with %s; the index now uses it\n", n, emb.Model())
-		return nil
+		return runReembed(ctx, io, cfg, st, emb, syncer, log, *gateSet, mins)
 	}
 
 	api := source.ContentAPI{BaseURL: *contentAPI, Rate: toLimit(*rate), UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
@@ -249,5 +252,25 @@ func runIndex(ctx context.Context, io IO, args []string) error {
 	if run.ID != 0 {
 		fmt.Fprintf(io.Out, "\nLast run: #%d from %s, started %s, %s\n  %s\n", run.ID, run.Source, run.StartedAt.Format(time.RFC3339), run.Status, run.Stats)
 	}
+	return nil
+}
+
+// runReembed rebuilds every vector with the configured embedder and, when a
+// gate dataset is given, switches only when the new space passes it.
+func runReembed(ctx context.Context, io IO, cfg config.Config, st *store.Store, emb embedder, syncer *ingest.Syncer,
+	log *slog.Logger, gateSet string, mins thresholds) error {
+	var gate ingest.Gate
+	if gateSet != "" {
+		var err error
+		if gate, err = reembedGate(cfg, io, st, emb, log, gateSet, mins); err != nil {
+			return err
+		}
+	}
+	n, err := syncer.ReembedGated(ctx, 256, func(done int) { fmt.Fprintf(io.Err, "\rre-embedded %d chunks", done) }, gate)
+	fmt.Fprintln(io.Err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "re-embedded %d chunks with %s; the index now uses it\n", n, emb.Model())
 	return nil
 }

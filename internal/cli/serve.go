@@ -82,7 +82,8 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady))
+	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady),
+		server.WithDify(cfg.DifyAPIKey, stk.searcher))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -91,6 +92,9 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	fmt.Fprintf(io.Err, "govchat listening on http://%s\n", ln.Addr())
 	if cfg.AdminToken == "" {
 		log.Info("admin endpoints are off: GOVCHAT_ADMIN_TOKEN is not set")
+	}
+	if cfg.DifyAPIKey == "" {
+		log.Info("the Dify External Knowledge API (POST /dify/retrieval) is off: GOVCHAT_DIFY_API_KEY is not set")
 	}
 
 	purgeCtx, stopPurge := context.WithCancel(ctx)

@@ -35,6 +35,9 @@ type Config struct {
 	LLMTimeout           time.Duration
 	LLMFirstTokenTimeout time.Duration
 	LLMChecks            bool // jailbreak classifier and question rewriting by the LLM
+	JudgeModel           string
+	JudgeBaseURL         string
+	JudgeAPIKey          string
 
 	ChunkMaxTokens int
 	AllowSchemas   []string
@@ -48,6 +51,7 @@ type Config struct {
 
 	Addr             string
 	AdminToken       string
+	DifyAPIKey       string
 	AllowedOrigins   []string
 	MaxQuestionChars int
 	MaxMessageBytes  int
@@ -159,6 +163,9 @@ func Settings() []Setting {
 		{"GOVCHAT_LLM_TIMEOUT", "llm-timeout", "30s", "Longest an answer from the LLM may take before the fallback answer.", duration(func(c *Config) *time.Duration { return &c.LLMTimeout })},
 		{"GOVCHAT_LLM_FIRST_TOKEN_TIMEOUT", "llm-first-token-timeout", "10s", "Longest wait for the LLM's first token.", duration(func(c *Config) *time.Duration { return &c.LLMFirstTokenTimeout })},
 		{"GOVCHAT_LLM_CHECKS", "llm-checks", "true", "With an LLM configured, also use it to check for jailbreaks and to rewrite follow-up questions.", boolean(func(c *Config) *bool { return &c.LLMChecks })},
+		{"GOVCHAT_JUDGE_MODEL", "judge-model", "", "Chat model of the LLM judge (`govchat eval --judge`); empty means GOVCHAT_CHAT_MODEL.", str(func(c *Config) *string { return &c.JudgeModel })},
+		{"GOVCHAT_JUDGE_BASE_URL", "judge-base-url", "", "OpenAI-compatible endpoint of the LLM judge; empty means OPENAI_BASE_URL.", str(func(c *Config) *string { return &c.JudgeBaseURL })},
+		{"GOVCHAT_JUDGE_API_KEY", "", "", "API key of the LLM judge's endpoint; empty means OPENAI_API_KEY. Environment only; never logged.", str(func(c *Config) *string { return &c.JudgeAPIKey })},
 
 		{"GOVCHAT_CHUNK_MAX_TOKENS", "chunk-max-tokens", "350", "Largest chunk, in approximate tokens.", integer(func(c *Config) *int { return &c.ChunkMaxTokens })},
 		{"GOVCHAT_ALLOW_SCHEMAS", "allow-schemas", "", "Comma-separated GOV.UK schemas to index; empty means the built-in list (docs/ingest-schemas.md).", list(func(c *Config) *[]string { return &c.AllowSchemas })},
@@ -171,6 +178,7 @@ func Settings() []Setting {
 		{"GOVCHAT_MIN_TEXT_SCORE", "min-text-score", "-1", "\"No content\" floor: full-text strength that alone counts as a match; -1 uses the embedding space's calibrated floor.", float(func(c *Config) *float64 { return &c.MinTextScore })},
 
 		{"GOVCHAT_ADDR", "addr", "127.0.0.1:8080", "Address `govchat serve` listens on.", str(func(c *Config) *string { return &c.Addr })},
+		{"GOVCHAT_DIFY_API_KEY", "", "", "Bearer token Dify sends to POST /dify/retrieval (its External Knowledge API); empty turns the endpoint off. Environment only; never logged.", str(func(c *Config) *string { return &c.DifyAPIKey })},
 		{"GOVCHAT_ADMIN_TOKEN", "admin-token", "", "Bearer token for /admin endpoints; empty disables them. Never logged.", str(func(c *Config) *string { return &c.AdminToken })},
 		{"GOVCHAT_ALLOWED_ORIGINS", "allowed-origins", "", "Extra websocket origins allowed besides the page's own, comma-separated (e.g. https://www.example.gov.uk).", list(func(c *Config) *[]string { return &c.AllowedOrigins })},
 		{"GOVCHAT_MAX_QUESTION_CHARS", "max-question-chars", "300", "Longest question, in characters.", integer(func(c *Config) *int { return &c.MaxQuestionChars })},
@@ -314,7 +322,11 @@ func MarkdownTable() string {
 		if def == "" {
 			def = "(empty)"
 		}
-		fmt.Fprintf(&b, "| `%s` | `--%s` | `%s` | %s |\n", s.Env, s.Flag, def, strings.ReplaceAll(s.Usage, "|", "\\|"))
+		fl := "`--" + s.Flag + "`"
+		if s.Flag == "" {
+			fl = "(none: a secret)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s |\n", s.Env, fl, def, strings.ReplaceAll(s.Usage, "|", "\\|"))
 	}
 	return b.String()
 }

@@ -286,7 +286,9 @@ func (s *Server) complete(w http.ResponseWriter, req Request, rep Reply) {
 		finish = "stop"
 	}
 	message := map[string]any{"role": "assistant", "content": content}
+	completion := len(strings.Fields(content))
 	if rep.ToolName != "" {
+		completion = len(strings.Fields(rep.ToolArguments))
 		message = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
 			"id": "call_fake", "type": "function",
 			"function": map[string]any{"name": rep.ToolName, "arguments": rep.ToolArguments}}}}
@@ -296,7 +298,7 @@ func (s *Server) complete(w http.ResponseWriter, req Request, rep Reply) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
 		"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": finish}},
-		"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": len(strings.Fields(content)), "total_tokens": 10 + len(strings.Fields(content))},
+		"usage":   map[string]any{"prompt_tokens": 10, "completion_tokens": completion, "total_tokens": 10 + completion},
 	})
 }
 

@@ -1,0 +1,131 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govchat/govchat/internal/corpustest"
+	"github.com/govchat/govchat/llm/llmtest"
+	"github.com/govchat/govchat/store/storetest"
+)
+
+// TestReembedGate re-embeds a lexical index twice, with a dataset whose
+// third question's page is not indexed (recall@1 at most 2/3 in any
+// space): into the fake OpenAI embedder's space with --min recall_at_1=1,
+// which the gate refuses, then into the local embedder's space with
+// --min recall_at_5=0.6, which it accepts. On these four pages even
+// pseudo-random vectors rank well, since full-text search carries them.
+func TestReembedGate(t *testing.T) {
+	url := storetest.URL(t)
+	schema := fmt.Sprintf("test_gate_%d", time.Now().UnixNano()%1e9)
+	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	fake := llmtest.NewServer(t)
+	fake.Dims = 16
+	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": corpustest.VectorsFile(t)}
+	with := func(kv ...string) map[string]string {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lexical := with("GOVCHAT_EMBEDDER", "lexical")
+	if code, out, errs := run(ctx, lexical, "ingest", "--from", filepath.Join("..", "..", "ingest", "testdata", "pages")); code != 0 {
+		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	dataset := filepath.Join(t.TempDir(), "gate.jsonl")
+	lines := `{"id":"g1","kind":"answerable","question":"what day do the refuse lorries come round","expected_sources":["/waste/bins"]}
+{"id":"g2","kind":"answerable","question":"how can I get a permit to leave my car on the road","expected_sources":["/parking/permits/apply"]}
+{"id":"g3","kind":"answerable","question":"how much is a passport","expected_sources":["/passport-fees"]}
+`
+	if err := os.WriteFile(dataset, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := func() string {
+		t.Helper()
+		code, out, errs := run(ctx, base, "index", "status", "--json")
+		if code != 0 {
+			t.Fatalf("index status exited %d: %s", code, errs)
+		}
+		var st struct {
+			Model string `json:"embedding_model"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Model
+	}
+	before := model()
+
+	bad := with("GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k")
+	code, out, errs := run(ctx, bad, "ingest", "--reembed", "--gate", dataset, "--min", "recall_at_1=1", "--min", "mrr=0.5")
+	if code != 1 || !strings.Contains(errs, "did not pass the gate, so the old space stays active") || !strings.Contains(errs, "below the minimum") {
+		t.Fatalf("gated re-embed into a random space = exit %d\nstdout: %s\nstderr: %s\nwant exit 1 naming the failed thresholds", code, out, errs)
+	}
+	if !strings.Contains(out, "gate on text-embedding-3-small") {
+		t.Errorf("the gate did not report its numbers: %s", out)
+	}
+	if got := model(); got != before {
+		t.Errorf("after a failed gate the index uses %q; want the old %q", got, before)
+	}
+
+	local := with("GOVCHAT_EMBEDDER", "local")
+	code, out, errs = run(ctx, local, "ingest", "--reembed", "--gate", dataset, "--min", "recall_at_5=0.6")
+	if code != 0 || !strings.Contains(out, "gate passed") {
+		t.Fatalf("gated re-embed into the local space = exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if got := model(); got == before || !strings.HasPrefix(got, "local") {
+		t.Errorf("after a passed gate the index uses %q; want the local embedder's space", got)
+	}
+
+	if code, _, errs := run(ctx, local, "ingest", "--reembed", "--min", "recall_at_5=1"); code != 2 || !strings.Contains(errs, "go together") {
+		t.Errorf("--min without --gate = exit %d (%s); want a usage error", code, errs)
+	}
+}
+
+// TestReembedGateOnCorpus gates re-embeds of the shared corpus on the dev
+// set at recall@5 0.85: the fake OpenAI embedder's pseudo-random vectors
+// make a deliberately bad space, which stays unused; the local embedder's
+// space passes and is switched to.
+func TestReembedGateOnCorpus(t *testing.T) {
+	corpus, dev, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
+	url := storetest.URL(t)
+	schema := fmt.Sprintf("test_gatecorpus_%d", time.Now().UnixNano()%1e9)
+	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	fake := llmtest.NewServer(t)
+	fake.Dims = 64
+	env := func(kv ...string) map[string]string {
+		e := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": vectors}
+		for i := 0; i < len(kv); i += 2 {
+			e[kv[i]] = kv[i+1]
+		}
+		return e
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "lexical"), "ingest", "--from", corpus); code != 0 {
+		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k"),
+		"ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
+	t.Logf("random space: %s", out)
+	if code != 1 || !strings.Contains(errs, "retrieval.recall_at_5 is") || !strings.Contains(errs, "the old space stays active") {
+		t.Fatalf("gated re-embed into pseudo-random vectors = exit %d\nstdout: %s\nstderr: %s\nwant exit 1 with recall_at_5 below 0.85", code, out, errs)
+	}
+	code, out, errs = run(ctx, env("GOVCHAT_EMBEDDER", "local"), "ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
+	t.Logf("local space: %s", out)
+	if code != 0 || !strings.Contains(out, "gate passed") {
+		t.Fatalf("gated re-embed into the local space = exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
