@@ -89,6 +89,11 @@ func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []
 		err = guard.flush()
 	}
 	t.out.Guarded = guard.dropped
+	t.out.Audit.outputGuards(guard)
+	if res.Usage != nil {
+		t.out.Audit.LLM = append(t.out.Audit.LLM, LLMCall{Step: "compose", Model: res.Model,
+			PromptTokens: res.Usage.PromptTokens, CompletionTokens: res.Usage.CompletionTokens})
+	}
 	if err != nil && ctx.Err() != nil {
 		t.out.Status = StatusCancelled
 		return nil
