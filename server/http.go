@@ -99,9 +99,8 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	s.metrics.write(w)
+	s.metrics.handler().ServeHTTP(w, r)
 }
 
 // admin guards an operator endpoint with the bearer token, compared in
@@ -123,7 +122,7 @@ func (s *Server) admin(next http.HandlerFunc) http.Handler {
 		// A database that does not answer fails closed here: the admin
 		// endpoints need it anyway.
 		if ok, wait, err := s.st.TakeToken(lctx, key, burst, perSecond); err != nil || !ok {
-			s.metrics.add(func(m *metrics) { m.adminThrottled++ })
+			s.metrics.adminThrottled.Inc()
 			setRetryAfter(w, wait)
 			writeJSON(w, http.StatusTooManyRequests, apiError{"too many failed attempts; try again later"})
 			return
@@ -357,7 +356,7 @@ func (s *Server) saveFeedback(ctx context.Context, messageID string, useful bool
 	if err := s.st.AddFeedback(ctx, messageID, useful, comment); err != nil {
 		return err
 	}
-	s.metrics.add(func(m *metrics) { m.feedbackStored++ })
+	s.metrics.feedbackStored.Inc()
 	return nil
 }
 
@@ -384,7 +383,7 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if n, ok := normalOrigin(origin); ok && s.origins[n] {
 		return true
 	}
-	s.metrics.add(func(m *metrics) { m.connsRejected["origin"]++ })
+	s.metrics.connsRejected.WithLabelValues("origin").Inc()
 	return false
 }
 
