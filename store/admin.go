@@ -51,7 +51,7 @@ const messageFilter = `($1::timestamptz IS NULL OR m.created_at >= $1)
 	AND ($4 = '' OR m.route_label = $4)
 	AND ($5 = '' OR ($5 = 'useful' AND f.useful) OR ($5 = 'not_useful' AND NOT f.useful)
 		OR ($5 = 'any' AND f.id IS NOT NULL) OR ($5 = 'none' AND f.id IS NULL))
-	AND ($6 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.sources) s
+	AND ($6 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(m.sources) WHEN 'array' THEN m.sources ELSE '[]' END) s
 		WHERE s->>'url' = $6 OR split_part(s->>'url', '#', 1) = $6))
 	AND ($7 = '' OR strpos(lower(coalesce(m.question, '')), lower($7)) > 0 OR strpos(lower(m.answer), lower($7)) > 0)`
 

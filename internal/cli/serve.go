@@ -82,7 +82,8 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady))
+	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady),
+		server.WithConsole(st, pipe))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
