@@ -224,4 +224,3 @@ func toSearchJSON(in chat.Inspection) *searchJSON {
 	}
 	return out
 }
-

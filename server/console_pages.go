@@ -259,21 +259,21 @@ func nonNil[T any](s []T) []T {
 
 // messageJSON is one message as the console's JSON shows it.
 type messageJSON struct {
-	ID             string          `json:"id"`
-	ConversationID string          `json:"conversation_id"`
-	Seq            int             `json:"seq"`
-	CreatedAt      time.Time       `json:"created_at"`
-	CompletedAt    *time.Time      `json:"completed_at"`
-	Question       *string         `json:"question"` // null: not stored (personal data) or refused before storage
-	Rewritten      string          `json:"rewritten"`
-	Answer         string          `json:"answer"`
-	Status         string          `json:"status"`
-	Composer       string          `json:"composer"`
-	Route          routeJSON       `json:"route"`
-	Sources        []chat.Source   `json:"sources"`
-	TimingsMS      map[string]int  `json:"timings_ms"`
-	Audit          chat.Audit      `json:"audit"`
-	Feedback       *feedbackJSON   `json:"feedback"`
+	ID             string         `json:"id"`
+	ConversationID string         `json:"conversation_id"`
+	Seq            int            `json:"seq"`
+	CreatedAt      time.Time      `json:"created_at"`
+	CompletedAt    *time.Time     `json:"completed_at"`
+	Question       *string        `json:"question"` // null: not stored (personal data) or refused before storage
+	Rewritten      string         `json:"rewritten"`
+	Answer         string         `json:"answer"`
+	Status         string         `json:"status"`
+	Composer       string         `json:"composer"`
+	Route          routeJSON      `json:"route"`
+	Sources        []chat.Source  `json:"sources"`
+	TimingsMS      map[string]int `json:"timings_ms"`
+	Audit          chat.Audit     `json:"audit"`
+	Feedback       *feedbackJSON  `json:"feedback"`
 }
 
 type routeJSON struct {
