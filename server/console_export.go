@@ -98,7 +98,7 @@ var exportHeader = []string{"conversation_id", "message_id", "seq", "created_at"
 	"route_decider", "composer", "question", "rewritten", "answer", "sources", "feedback", "feedback_comment",
 	"guards", "llm_model", "prompt_tokens", "completion_tokens", "passages", "total_ms"}
 
-// exportRow is one CSV row. Cells that a spreadsheet would run as a
+// exportRow is one CSV row. Text cells that a spreadsheet would run as a
 // formula are quoted with a leading apostrophe.
 func exportRow(m messageJSON) []string {
 	var sources, guards, passages, models []string
@@ -129,8 +129,9 @@ func exportRow(m messageJSON) []string {
 		strconv.FormatFloat(m.Route.Confidence, 'f', 3, 64), m.Route.Decider, m.Composer, question, m.Rewritten, m.Answer,
 		strings.Join(sources, " "), feedback, comment, strings.Join(guards, " "), strings.Join(models, " "),
 		strconv.Itoa(prompt), strconv.Itoa(completion), strings.Join(passages, "; "), strconv.Itoa(m.TimingsMS["total"])}
-	for i, c := range row {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+	// Free text only: the ids are URL-safe base64 and may start with "-".
+	for _, i := range []int{9, 10, 11, 14} {
+		if c := row[i]; c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
 			row[i] = "'" + c
 		}
 	}

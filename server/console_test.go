@@ -495,3 +495,14 @@ func TestConsoleSignInThrottled(t *testing.T) {
 		t.Errorf("after the failed sign-ins even the bearer token = %d; want 429", code)
 	}
 }
+
+func TestExportRowDefusesFormulas(t *testing.T) {
+	q := "=HYPERLINK(\"http://evil\")"
+	row := exportRow(messageJSON{ID: "-abc", ConversationID: "-conv", Question: &q, Answer: "+1 day", Feedback: &feedbackJSON{Comment: "@x"}})
+	if row[0] != "-conv" || row[1] != "-abc" {
+		t.Errorf("ids = %q %q; want them unchanged", row[0], row[1])
+	}
+	if row[9] != "'"+q || row[11] != "'+1 day" || row[14] != "'@x" {
+		t.Errorf("text cells = %q %q %q; want each quoted with a leading apostrophe", row[9], row[11], row[14])
+	}
+}

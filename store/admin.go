@@ -79,20 +79,24 @@ func (f AdminFilter) limit() int {
 // that matches f, newest first.
 func (s *Store) ListConversations(ctx context.Context, f AdminFilter) ([]ConversationSummary, error) {
 	args := append(f.args(), f.limit(), max(0, f.Offset))
-	rows, err := s.pool.Query(ctx, s.q(`WITH hit AS (
-			SELECT DISTINCT m.conversation_id FROM {{schema}}.messages m
-			LEFT JOIN {{schema}}.feedback f ON f.message_id = m.id
-			WHERE `+messageFilter+`)
-		SELECT c.id, c.created_at, c.updated_at, count(m.id)::int,
-			(array_agg(m.question ORDER BY m.seq))[1],
-			array_agg(DISTINCT m.status ORDER BY m.status),
-			array_remove(array_agg(DISTINCT m.route_label ORDER BY m.route_label), ''),
-			count(f.id) FILTER (WHERE f.useful)::int, count(f.id) FILTER (WHERE NOT f.useful)::int
+	// Walking conversations newest first and stopping at the limit lets
+	// PostgreSQL use conversations_created_idx and check each one's
+	// messages by its (conversation_id, seq) index, instead of reading
+	// every message; the summary is made only for the rows shown. A
+	// conversation created after "to" cannot have a message before it.
+	rows, err := s.pool.Query(ctx, s.q(`SELECT c.id, c.created_at, c.updated_at, a.n, a.first_question, a.statuses, a.labels,
+			a.useful, a.not_useful
 		FROM {{schema}}.conversations c
-		JOIN hit ON hit.conversation_id = c.id
-		JOIN {{schema}}.messages m ON m.conversation_id = c.id
-		LEFT JOIN {{schema}}.feedback f ON f.message_id = m.id
-		GROUP BY c.id ORDER BY c.created_at DESC, c.id LIMIT $8 OFFSET $9`), args...)
+		CROSS JOIN LATERAL (SELECT count(*)::int AS n, (array_agg(m.question ORDER BY m.seq))[1] AS first_question,
+				array_agg(DISTINCT m.status ORDER BY m.status) AS statuses,
+				array_remove(array_agg(DISTINCT m.route_label ORDER BY m.route_label), '') AS labels,
+				count(f.id) FILTER (WHERE f.useful)::int AS useful, count(f.id) FILTER (WHERE NOT f.useful)::int AS not_useful
+			FROM {{schema}}.messages m LEFT JOIN {{schema}}.feedback f ON f.message_id = m.id
+			WHERE m.conversation_id = c.id) a
+		WHERE ($2::timestamptz IS NULL OR c.created_at < $2)
+			AND EXISTS (SELECT 1 FROM {{schema}}.messages m LEFT JOIN {{schema}}.feedback f ON f.message_id = m.id
+				WHERE m.conversation_id = c.id AND `+messageFilter+`)
+		ORDER BY c.created_at DESC, c.id LIMIT $8 OFFSET $9`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list conversations: %w", err)
 	}

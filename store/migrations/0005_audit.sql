@@ -4,7 +4,7 @@
 -- question text.
 ALTER TABLE {{schema}}.messages ADD COLUMN audit jsonb NOT NULL DEFAULT '{}';
 
--- The console lists conversations newest first and filters messages by
--- status and date.
+-- The console lists conversations, and messages for feedback and exports,
+-- newest first, stopping at a page's limit.
 CREATE INDEX conversations_created_idx ON {{schema}}.conversations (created_at DESC);
-CREATE INDEX messages_status_idx ON {{schema}}.messages (status, created_at);
+CREATE INDEX messages_created_idx ON {{schema}}.messages (created_at DESC);
