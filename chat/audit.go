@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/govchat/govchat"
+	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/retrieval"
 )
 
@@ -39,7 +40,7 @@ type GuardVerdict struct {
 // LLMCall is one call to a model and the tokens it used, as the server
 // reported them.
 type LLMCall struct {
-	Step             string `json:"step"` // "compose"
+	Step             string `json:"step"` // "route", "rewrite" or "compose"
 	Model            string `json:"model"`
 	PromptTokens     int    `json:"prompt_tokens"`
 	CompletionTokens int    `json:"completion_tokens"`
@@ -55,6 +56,26 @@ type AuditPassage struct {
 	VectorScore float64 `json:"vector_score"`
 	TextRank    int     `json:"text_rank"`
 	TextScore   float64 `json:"text_score"`
+}
+
+type auditKey struct{}
+
+// withAudit makes the model calls made with ctx record their tokens in a.
+// The turn's stages run one after another, so a needs no lock.
+func withAudit(ctx context.Context, a *Audit) context.Context {
+	return context.WithValue(ctx, auditKey{}, a)
+}
+
+// usageTo returns the llm.ChatRequest.OnUsage that records a call of step
+// in ctx's audit, or nil when ctx has none.
+func usageTo(ctx context.Context, step string) func(string, llm.Usage) {
+	a, _ := ctx.Value(auditKey{}).(*Audit)
+	if a == nil {
+		return nil
+	}
+	return func(model string, u llm.Usage) {
+		a.LLM = append(a.LLM, LLMCall{Step: step, Model: model, PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens})
+	}
 }
 
 // AuditPassages lists passages as the audit keeps them.

@@ -2,10 +2,12 @@ package chat_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 )
 
@@ -76,5 +78,32 @@ func TestInspectSearchesButNeverPersonalData(t *testing.T) {
 	}
 	if in.Searched || len(in.Result.Passages) != 0 {
 		t.Errorf("a question with personal data was searched: %+v", in)
+	}
+}
+
+func TestAuditRecordsEveryModelCall(t *testing.T) {
+	fx := corpus(t)
+	srv := llmtest.NewServer(t)
+	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 0,
+		RetryBaseDelay: time.Millisecond, Timeout: 10 * time.Second, FirstTokenTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second})
+	t.Cleanup(c.Close)
+	p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMChecks: true}, nil)
+	srv.QueueChat(llmtest.Reply{ToolName: "route", ToolArguments: `{"label":"genuine_rag","confidence":0.9}`})
+	srv.QueueChat(llmtest.Reply{Chunks: []string{"How much does it cost to renew an adult passport?"}})
+	srv.QueueChat(llmtest.Reply{Chunks: []string{"It costs £88.50 online [1]. "}})
+	history := []chat.Turn{{Role: chat.RoleUser, Content: "How do I renew my passport?"}, {Role: chat.RoleAssistant, Content: "You can renew online [1]."}}
+	out, err := p.Ask(context.Background(), chat.Request{Question: "How much does it cost?", History: history}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, call := range out.Audit.LLM {
+		steps = append(steps, call.Step)
+		if call.Model != "fake" || call.PromptTokens != map[string]int{"route": 10, "rewrite": 10, "compose": 12}[call.Step] {
+			t.Errorf("call %+v; want model fake with the fake server's prompt tokens", call)
+		}
+	}
+	if strings.Join(steps, ",") != "route,rewrite,compose" {
+		t.Errorf("model calls = %v; want route, rewrite, compose (status %s)", steps, out.Status)
 	}
 }

@@ -170,7 +170,7 @@ func (p *Pipeline) llmRewrite(ctx context.Context, history []Turn, q string) (st
 	out, err := p.llm.Complete(ctx, llm.ChatRequest{Messages: []llm.Message{
 		{Role: "system", Content: rewritePrompt},
 		{Role: "user", Content: "<conversation>\n" + b.String() + "</conversation>\n<question>" + neutralise(q) + "</question>"},
-	}, MaxTokens: 100, Temperature: 0.01})
+	}, MaxTokens: 100, Temperature: 0.01, OnUsage: usageTo(ctx, "rewrite")})
 	if err != nil {
 		return "", err
 	}

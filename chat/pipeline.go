@@ -181,6 +181,7 @@ func (p *Pipeline) message(t *turn) store.Message {
 }
 
 func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
+	ctx = withAudit(ctx, &t.out.Audit)
 	t.progress("checking")
 	checkStart := time.Now()
 	q, err := Normalise(req.Question, p.cfg.MaxQuestionChars)
