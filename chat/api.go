@@ -89,6 +89,8 @@ type Outcome struct {
 	// Route is the question router's decision (label, confidence, decider).
 	Route   Decision
 	Timings map[string]time.Duration
+	// Audit is filled as the turn goes and stored with the message.
+	Audit Audit
 }
 
 // Retriever finds passages for a question.

@@ -89,6 +89,11 @@ func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []
 		err = guard.flush()
 	}
 	t.out.Guarded = guard.dropped
+	t.out.Audit.outputGuards(guard)
+	if res.Usage != nil {
+		t.out.Audit.LLM = append(t.out.Audit.LLM, LLMCall{Step: "compose", Model: res.Model,
+			PromptTokens: res.Usage.PromptTokens, CompletionTokens: res.Usage.CompletionTokens})
+	}
 	if err != nil && ctx.Err() != nil {
 		t.out.Status = StatusCancelled
 		return nil
@@ -165,7 +170,7 @@ func (p *Pipeline) llmRewrite(ctx context.Context, history []Turn, q string) (st
 	out, err := p.llm.Complete(ctx, llm.ChatRequest{Messages: []llm.Message{
 		{Role: "system", Content: rewritePrompt},
 		{Role: "user", Content: "<conversation>\n" + b.String() + "</conversation>\n<question>" + neutralise(q) + "</question>"},
-	}, MaxTokens: 100, Temperature: 0.01})
+	}, MaxTokens: 100, Temperature: 0.01, OnUsage: usageTo(ctx, "rewrite")})
 	if err != nil {
 		return "", err
 	}

@@ -48,7 +48,7 @@ func (p *Pipeline) llmRoute(ctx context.Context, q string) (Decision, error) {
 	args, err := p.llm.CallTool(ctx, llm.ChatRequest{Messages: []llm.Message{
 		{Role: "system", Content: routePrompt},
 		{Role: "user", Content: "<message>" + neutralise(q) + "</message>"},
-	}, MaxTokens: 40, Temperature: 0.01, Timeout: routeLLMTimeout}, llm.Tool{
+	}, MaxTokens: 40, Temperature: 0.01, Timeout: routeLLMTimeout, OnUsage: usageTo(ctx, "route")}, llm.Tool{
 		Name: "route", Description: "Record the label of the user's message.", Parameters: routeToolSchema})
 	if err != nil {
 		return Decision{}, err

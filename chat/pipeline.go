@@ -174,12 +174,14 @@ func (p *Pipeline) message(t *turn) store.Message {
 		timings[k] = v.Milliseconds()
 	}
 	tb, _ := json.Marshal(timings)
-	return store.Message{ID: t.out.MessageID, ConversationID: t.out.ConversationID, Rewritten: t.out.Standalone,
+	audit, _ := json.Marshal(t.out.Audit)
+	return store.Message{Audit: audit, ID: t.out.MessageID, ConversationID: t.out.ConversationID, Rewritten: t.out.Standalone,
 		Answer: t.emitted.String(), Status: string(t.out.Status), Composer: t.out.Composer, Sources: sources, Timings: tb,
 		RouteLabel: string(t.out.Route.Label), RouteConfidence: t.out.Route.Confidence, RouteDecider: t.out.Route.Decider}
 }
 
 func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
+	ctx = withAudit(ctx, &t.out.Audit)
 	t.progress("checking")
 	checkStart := time.Now()
 	q, err := Normalise(req.Question, p.cfg.MaxQuestionChars)
@@ -216,9 +218,11 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	route := p.route(ctx, q)
 	t.out.Route = route
 	var stored *string
-	if route.Label != LabelPersonalInfo && len(DetectPII(q)) == 0 {
+	pii := len(DetectPII(q)) > 0
+	if route.Label != LabelPersonalInfo && !pii {
 		stored = &q
 	}
+	t.out.Audit.inputGuards(route, pii)
 	p.start(ctx, t, stored, req.History == nil)
 	if route.Label.Safety() {
 		return p.decline(t, route, checkStart)
@@ -257,6 +261,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	}
 	t.out.Retrieved = res.Passages
 	t.out.NoContent = res.NoContent
+	t.out.Audit.Passages, t.out.Audit.Floor = AuditPassages(res.Passages), res.FloorRule
 	if res.NoContent || len(res.Passages) == 0 {
 		p.log.Info("no content", "message", t.out.MessageID, "floor", res.FloorRule,
 			"best_vector", res.BestVector, "best_text", res.BestText)
@@ -416,6 +421,7 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 		err = guard.flush()
 	}
 	t.out.Guarded = guard.dropped
+	t.out.Audit.outputGuards(guard)
 	if err != nil {
 		if ctx.Err() != nil {
 			t.out.Status = StatusCancelled

@@ -15,6 +15,7 @@ type sentenceGuard struct {
 	buf       strings.Builder
 	kept      int
 	dropped   int
+	reasons   map[string]int // dropped sentences by output check (Audit)
 }
 
 func newSentenceGuard(next func(string) error, allowed map[string]bool, forbidden []string, _ int) *sentenceGuard {
@@ -60,6 +61,10 @@ func (g *sentenceGuard) release(text string) error {
 		}
 		if err != nil {
 			g.dropped++
+			if g.reasons == nil {
+				g.reasons = map[string]int{}
+			}
+			g.reasons[guardName(err)]++
 			continue
 		}
 		g.kept++

@@ -27,6 +27,17 @@ type ChatRequest struct {
 	Temperature float32
 	MaxTokens   int           // 0: the server's default
 	Timeout     time.Duration // whole call; 0: Config.Timeout
+	// OnUsage, when set, receives the model and the token counts of a
+	// Complete or CallTool reply that reported them (StreamChat returns
+	// them in its ChatResult).
+	OnUsage func(model string, u Usage)
+}
+
+func reportUsage(req ChatRequest, resp openai.ChatCompletionResponse) {
+	if req.OnUsage != nil && resp.Usage.TotalTokens+resp.Usage.PromptTokens+resp.Usage.CompletionTokens > 0 {
+		req.OnUsage(resp.Model, Usage{PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
+			TotalTokens: resp.Usage.TotalTokens})
+	}
 }
 
 // Usage is the server's token count for a call.
@@ -196,6 +207,7 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	reportUsage(req, resp)
 	if len(resp.Choices) == 0 {
 		return "", fmt.Errorf("%w: chat: response has no choices", ErrUpstream)
 	}
@@ -240,6 +252,7 @@ func (c *Client) CallToolUsage(ctx context.Context, req ChatRequest, tool Tool) 
 	if err != nil {
 		return nil, Usage{}, err
 	}
+	reportUsage(req, resp)
 	usage := Usage{resp.Usage.PromptTokens, resp.Usage.CompletionTokens, resp.Usage.TotalTokens}
 	if len(resp.Choices) == 0 {
 		return nil, usage, fmt.Errorf("%w: chat tool call: response has no choices", ErrUpstream)

@@ -4,7 +4,8 @@
 # Builds the page and the binary, indexes the shared corpus into a fresh
 # schema of the running dev database ($DATABASE_URL), starts `govchat serve`
 # on a free port, runs web/test/ in headless Debian chromium with
-# playwright-core and axe-core, then checks the feedback the test gave was
+# playwright-core and axe-core (the chat page, the accessibility statement
+# and the operators' console), then checks the feedback the test gave was
 # stored. The screenshot of an answered conversation is out/browser/answered.png.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,9 @@ go build -o bin/govchat ./cmd/govchat
 export GOVCHAT_DB_SCHEMA="browser_test_$$"
 export GOVCHAT_COMPOSER=offline
 export GOVCHAT_LOG_FORMAT=text
+# The operators' console is tested too (web/test/console.test.mjs).
+GOVCHAT_ADMIN_TOKEN="browser-test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export GOVCHAT_ADMIN_TOKEN
 # psql rejects pgx's default_query_exec_mode parameter.
 psql_url=$(printf '%s' "$DATABASE_URL" | sed -E 's/[?&]default_query_exec_mode=[^&]*//; s/^([^?]*)&/\1?/')
 

@@ -87,7 +87,7 @@ func (s *Server) serveDify(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := Caller{IP: s.door.ClientIP(r), Channel: "dify", RequestID: requestID(r.Context())}
 	records, status, derr := s.difyRetrieve(r, c)
-	s.door.metrics.asked(status, "", time.Since(start), 0)
+	s.door.metrics.asked(status, chat.Outcome{}, time.Since(start), 0)
 	s.log.Info("dify retrieval", "request_id", c.RequestID, "status", status, "records", len(records), "ms", time.Since(start).Milliseconds())
 	if derr != nil {
 		if derr.wait > 0 {

@@ -131,7 +131,7 @@ func (d *Door) Ask(ctx context.Context, c Caller, req chat.Request, ev chat.Even
 		status = string(chat.StatusError)
 	}
 	total := time.Since(start)
-	d.metrics.asked(status, out.Route.Label, total, first)
+	d.metrics.asked(status, out, total, first)
 	d.log.Info("ask", "request_id", c.RequestID, "channel", c.Channel, "conversation", out.ConversationID,
 		"message", out.MessageID, "status", status, "route", out.Route.Label, "composer", out.Composer, "ms", total.Milliseconds())
 	return out, err
@@ -147,14 +147,14 @@ func (d *Door) check(ctx context.Context, c Caller, conversationID string) *Refu
 		return &Refusal{Status: chat.StatusServiceOff, Code: CodeServiceOff, Message: msg}
 	}
 	if ok, wait := d.takeToken(ctx, "ip:"+ipKey(c.IP), d.cfg.RatePerIP); !ok {
-		d.metrics.add(func(m *metrics) { m.rateLimited["ip"]++ })
+		d.metrics.rateLimited.WithLabelValues("ip").Inc()
 		return &Refusal{Status: chat.StatusRateLimited, Code: CodeRateLimited, Message: chat.MsgRateLimited, Wait: wait}
 	}
 	if conversationID == "" {
 		return nil
 	}
 	if ok, wait := d.takeToken(ctx, "conv:"+conversationID, d.cfg.RatePerConv); !ok {
-		d.metrics.add(func(m *metrics) { m.rateLimited["conversation"]++ })
+		d.metrics.rateLimited.WithLabelValues("conversation").Inc()
 		return &Refusal{Status: chat.StatusRateLimited, Code: CodeRateLimited, Message: chat.MsgRateLimited, Wait: wait}
 	}
 	return nil
@@ -166,13 +166,13 @@ func (d *Door) check(ctx context.Context, c Caller, conversationID string) *Refu
 func (d *Door) Allow(ctx context.Context, ip string) (bool, time.Duration) {
 	ok, wait := d.takeToken(ctx, "ip:"+ipKey(ip), d.cfg.RatePerIP)
 	if !ok {
-		d.metrics.add(func(m *metrics) { m.rateLimited["ip"]++ })
+		d.metrics.rateLimited.WithLabelValues("ip").Inc()
 	}
 	return ok, wait
 }
 
 func (d *Door) refuse(c Caller, req chat.Request, ref *Refusal) (chat.Outcome, error) {
-	d.metrics.add(func(m *metrics) { m.asks[string(ref.Status)]++ })
+	d.metrics.asks.WithLabelValues(string(ref.Status)).Inc()
 	d.log.Info("ask refused", "request_id", c.RequestID, "channel", c.Channel, "conversation", req.ConversationID,
 		"status", ref.Status)
 	return chat.Outcome{ConversationID: req.ConversationID, Status: ref.Status, Answer: ref.Message, Composer: "fixed"}, ref
@@ -218,7 +218,7 @@ func (d *Door) release(ctx context.Context, id, holder string) {
 }
 
 func (d *Door) limitError(what string, err error) {
-	d.metrics.add(func(m *metrics) { m.limitErrors++ })
+	d.metrics.limitErrors.Inc()
 	d.log.Warn("server: the shared limits could not be read; letting the question through", "check", what, "error", err)
 }
 

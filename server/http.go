@@ -2,7 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"math"
@@ -99,14 +99,14 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	s.metrics.write(w)
+	s.metrics.handler().ServeHTTP(w, r)
 }
 
 // admin guards an operator endpoint with the bearer token, compared in
-// constant time. With no token configured the endpoints do not exist.
-// Every attempt first takes a token from the address's bucket of
+// constant time, or a console session cookie (console.go), whose forms must
+// also carry its CSRF token. With no token configured the endpoints do not
+// exist. Every attempt first takes a token from the address's bucket of
 // AdminFailures a minute, atomically, so even many requests at once get
 // only that many comparisons; the right token gives its token back. An
 // address with none left is refused with 429 on every instance.
@@ -116,29 +116,31 @@ func (s *Server) admin(next http.HandlerFunc) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		key := "admin:" + ipKey(clientIP(r, s.cfg.TrustProxy))
-		burst, perSecond := max(1, s.cfg.AdminFailures), s.cfg.AdminFailures/60
-		lctx, cancel := context.WithTimeout(r.Context(), s.cfg.LimitTimeout)
-		defer cancel()
-		// A database that does not answer fails closed here: the admin
-		// endpoints need it anyway.
-		if ok, wait, err := s.st.TakeToken(lctx, key, burst, perSecond); err != nil || !ok {
-			s.metrics.add(func(m *metrics) { m.adminThrottled++ })
-			setRetryAfter(w, wait)
-			writeJSON(w, http.StatusTooManyRequests, apiError{"too many failed attempts; try again later"})
+		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		session, cerr := r.Cookie(sessionCookie)
+		if !bearer && (cerr != nil || s.console == nil) {
+			s.unauthorised(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1 {
-			if err := s.st.ReturnToken(lctx, key, burst); err != nil {
-				s.log.Warn("could not return an admin attempt token", "request_id", requestID(r.Context()), "error", err)
+		lctx, cancel := context.WithTimeout(r.Context(), s.cfg.LimitTimeout)
+		defer cancel()
+		if !s.takeAdminAttempt(lctx, w, r) {
+			return
+		}
+		if bearer && s.tokenMatches(token) || !bearer && s.validSession(session.Value) {
+			s.returnAdminAttempt(lctx, r)
+			if !bearer && r.Method != http.MethodGet && r.Method != http.MethodHead &&
+				!hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(s.csrfToken(session.Value))) {
+				writeJSON(w, http.StatusForbidden, apiError{"the form's CSRF token is missing or wrong; reload the page"})
+				return
 			}
 			next(w, r)
 			return
 		}
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="govchat admin"`)
-			writeJSON(w, http.StatusUnauthorized, apiError{"an admin bearer token is needed"})
+		if !bearer {
+			// An expired or forged session: sign in again.
+			s.setCookie(w, r, sessionCookie, "", "/admin", -1)
+			s.unauthorised(w, r)
 			return
 		}
 		s.log.Warn("admin token refused", "request_id", requestID(r.Context()), "route", r.Pattern)
@@ -357,7 +359,7 @@ func (s *Server) saveFeedback(ctx context.Context, messageID string, useful bool
 	if err := s.st.AddFeedback(ctx, messageID, useful, comment); err != nil {
 		return err
 	}
-	s.metrics.add(func(m *metrics) { m.feedbackStored++ })
+	s.metrics.feedbackStored.Inc()
 	return nil
 }
 
@@ -384,7 +386,7 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if n, ok := normalOrigin(origin); ok && s.origins[n] {
 		return true
 	}
-	s.metrics.add(func(m *metrics) { m.connsRejected["origin"]++ })
+	s.metrics.connsRejected.WithLabelValues("origin").Inc()
 	return false
 }
 

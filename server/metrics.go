@@ -1,135 +1,120 @@
 package server
 
 import (
-	"fmt"
-	"io"
-	"slices"
-	"strconv"
-	"sync"
+	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/govchat/govchat/chat"
 )
 
-// metrics are written in the Prometheus text exposition format by hand: the
-// handful of series here does not justify a client library.
+// metrics are the server's Prometheus series, on a registry of their own
+// (not the global one), so every Door counts only its own questions.
 type metrics struct {
-	mu             sync.Mutex
-	connsOpen      int
-	connsRejected  map[string]int64 // reason
-	asks           map[string]int64 // status
-	routes         map[string]int64 // router label
-	askDuration    *histogram
-	firstDelta     *histogram
-	rateLimited    map[string]int64 // scope: ip, conversation
-	rejected       map[string]int64 // error code
-	slowDropped    int64
-	feedbackStored int64
-	idleClosed     int64
-	limitErrors    int64
-	adminThrottled int64
+	reg            *prometheus.Registry
+	connsOpen      prometheus.Gauge
+	connsRejected  *prometheus.CounterVec // reason
+	asks           *prometheus.CounterVec // status
+	routes         *prometheus.CounterVec // router label
+	askDuration    prometheus.Histogram
+	firstDelta     prometheus.Histogram
+	stageDuration  *prometheus.HistogramVec // stage
+	llmTokens      *prometheus.CounterVec   // model, kind
+	rateLimited    *prometheus.CounterVec   // scope: ip, conversation
+	rejected       *prometheus.CounterVec   // error code
+	slowDropped    prometheus.Counter
+	feedbackStored prometheus.Counter
+	idleClosed     prometheus.Counter
+	limitErrors    prometheus.Counter
+	adminThrottled prometheus.Counter
 }
 
 var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120}
 
+// stageBuckets are finer: the checks and retrieval take milliseconds.
+var stageBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60}
+
+// metricStages are the chat.Outcome.Timings observed per stage.
+var metricStages = []string{"checks", "retrieval", "compose", "first_delta"}
+
 func newMetrics() *metrics {
-	m := &metrics{connsRejected: map[string]int64{}, asks: map[string]int64{}, routes: map[string]int64{}, rateLimited: map[string]int64{},
-		rejected: map[string]int64{}, askDuration: newHistogram(latencyBuckets), firstDelta: newHistogram(latencyBuckets)}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	vec := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	hist := func(name, help string) prometheus.Histogram {
+		return prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: latencyBuckets})
+	}
+	m := &metrics{
+		reg:           prometheus.NewRegistry(),
+		connsOpen:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "govchat_ws_connections_open", Help: "Websocket connections open now."}),
+		connsRejected: vec("govchat_ws_connections_rejected_total", "Websocket upgrades refused, by reason.", "reason"),
+		asks:          vec("govchat_asks_total", "Questions, by final status (refusals by the kill switch, rate limits and busy check included).", "status"),
+		routes:        vec("govchat_route_labels_total", "Questions, by the question router's label.", "label"),
+		askDuration:   hist("govchat_ask_duration_seconds", "Time from a question being accepted to its done message."),
+		firstDelta:    hist("govchat_ask_first_delta_seconds", "Time from a question being accepted to the first text of its answer."),
+		stageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "govchat_stage_duration_seconds",
+			Help: "Time each stage of the answer pipeline took (first_delta: from the start of the turn to the first text).", Buckets: stageBuckets}, []string{"stage"}),
+		llmTokens:      vec("govchat_llm_tokens_total", "Tokens used by the LLM, by model and kind (prompt or completion), as the model's server reported them.", "model", "kind"),
+		rateLimited:    vec("govchat_rate_limited_total", "Questions refused by a rate limit, by scope.", "scope"),
+		rejected:       vec("govchat_messages_rejected_total", "Client messages answered with an error, by code.", "code"),
+		slowDropped:    counter("govchat_slow_clients_dropped_total", "Connections closed because the client read too slowly."),
+		feedbackStored: counter("govchat_feedback_total", "Feedback stored."),
+		idleClosed:     counter("govchat_ws_idle_closed_total", "Websockets closed after WSIdleTimeout without a question."),
+		limitErrors:    counter("govchat_limit_errors_total", "Shared-limit checks that failed in the database and let the request through."),
+		adminThrottled: counter("govchat_admin_throttled_total", "Admin requests refused after too many failed tokens from one address."),
+	}
+	m.reg.MustRegister(m.connsOpen, m.connsRejected, m.asks, m.routes, m.askDuration, m.firstDelta, m.stageDuration,
+		m.llmTokens, m.rateLimited, m.rejected, m.slowDropped, m.feedbackStored, m.idleClosed, m.limitErrors, m.adminThrottled,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Series that exist from the start, at 0, so that rates and alerts work
+	// before the first event.
 	for _, s := range chat.AllStatuses() {
-		m.asks[string(s)] = 0
+		m.asks.WithLabelValues(string(s))
 	}
 	for _, s := range []string{"ip", "conversation"} {
-		m.rateLimited[s] = 0
+		m.rateLimited.WithLabelValues(s)
 	}
 	for _, l := range chat.AllLabels() {
-		m.routes[string(l)] = 0
+		m.routes.WithLabelValues(string(l))
+	}
+	for _, s := range metricStages {
+		m.stageDuration.WithLabelValues(s)
 	}
 	return m
 }
 
-func (m *metrics) add(f func(m *metrics)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	f(m)
-}
-
-func (m *metrics) asked(status string, label chat.Label, total, first time.Duration) {
-	m.add(func(m *metrics) {
-		m.asks[status]++
-		if label != "" {
-			m.routes[string(label)]++
-		}
-		m.askDuration.observe(total.Seconds())
-		if first > 0 {
-			m.firstDelta.observe(first.Seconds())
-		}
-	})
-}
-
-func (m *metrics) write(w io.Writer) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fmt.Fprintf(w, "# HELP govchat_ws_connections_open Websocket connections open now.\n# TYPE govchat_ws_connections_open gauge\ngovchat_ws_connections_open %d\n", m.connsOpen)
-	writeCounter(w, "govchat_ws_connections_rejected_total", "Websocket upgrades refused, by reason.", "reason", m.connsRejected)
-	writeCounter(w, "govchat_asks_total", "Questions, by final status (refusals by the kill switch, rate limits and busy check included).", "status", m.asks)
-	writeCounter(w, "govchat_route_labels_total", "Questions, by the question router's label.", "label", m.routes)
-	m.askDuration.write(w, "govchat_ask_duration_seconds", "Time from a question being accepted to its done message.")
-	m.firstDelta.write(w, "govchat_ask_first_delta_seconds", "Time from a question being accepted to the first text of its answer.")
-	writeCounter(w, "govchat_rate_limited_total", "Questions refused by a rate limit, by scope.", "scope", m.rateLimited)
-	writeCounter(w, "govchat_messages_rejected_total", "Client messages answered with an error, by code.", "code", m.rejected)
-	fmt.Fprintf(w, "# HELP govchat_slow_clients_dropped_total Connections closed because the client read too slowly.\n# TYPE govchat_slow_clients_dropped_total counter\ngovchat_slow_clients_dropped_total %d\n", m.slowDropped)
-	fmt.Fprintf(w, "# HELP govchat_feedback_total Feedback stored.\n# TYPE govchat_feedback_total counter\ngovchat_feedback_total %d\n", m.feedbackStored)
-	writeCount(w, "govchat_ws_idle_closed_total", "Websockets closed after WSIdleTimeout without a question.", m.idleClosed)
-	writeCount(w, "govchat_limit_errors_total", "Shared-limit checks that failed in the database and let the request through.", m.limitErrors)
-	writeCount(w, "govchat_admin_throttled_total", "Admin requests refused after too many failed tokens from one address.", m.adminThrottled)
-}
-
-func writeCount(w io.Writer, name, help string, v int64) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
-}
-
-func writeCounter(w io.Writer, name, help, label string, values map[string]int64) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
+// asked counts a finished question: its status, label, durations, stage
+// timings and model tokens.
+func (m *metrics) asked(status string, out chat.Outcome, total, first time.Duration) {
+	m.asks.WithLabelValues(status).Inc()
+	if out.Route.Label != "" {
+		m.routes.WithLabelValues(string(out.Route.Label)).Inc()
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%s{%s=%s} %d\n", name, label, strconv.Quote(k), values[k])
+	m.askDuration.Observe(total.Seconds())
+	if first > 0 {
+		m.firstDelta.Observe(first.Seconds())
 	}
-}
-
-// histogram is a Prometheus histogram with fixed upper bounds.
-type histogram struct {
-	bounds []float64
-	counts []int64 // per bucket, not cumulative
-	sum    float64
-	count  int64
-}
-
-func newHistogram(bounds []float64) *histogram {
-	return &histogram{bounds: bounds, counts: make([]int64, len(bounds))}
-}
-
-func (h *histogram) observe(v float64) {
-	h.sum += v
-	h.count++
-	for i, b := range h.bounds {
-		if v <= b {
-			h.counts[i]++
-			return
+	for _, s := range metricStages {
+		if d, ok := out.Timings[s]; ok {
+			m.stageDuration.WithLabelValues(s).Observe(d.Seconds())
 		}
 	}
+	for _, c := range out.Audit.LLM {
+		model := c.Model
+		if model == "" {
+			model = "unknown"
+		}
+		m.llmTokens.WithLabelValues(model, "prompt").Add(float64(c.PromptTokens))
+		m.llmTokens.WithLabelValues(model, "completion").Add(float64(c.CompletionTokens))
+	}
 }
 
-func (h *histogram) write(w io.Writer, name, help string) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
-	var cum int64
-	for i, b := range h.bounds {
-		cum += h.counts[i]
-		fmt.Fprintf(w, "%s_bucket{le=\"%s\"} %d\n", name, strconv.FormatFloat(b, 'g', -1, 64), cum)
-	}
-	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %s\n%s_count %d\n", name, h.count, name,
-		strconv.FormatFloat(h.sum, 'g', -1, 64), name, h.count)
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

@@ -137,6 +137,7 @@ type Server struct {
 	reindex  Reindexer
 	dify     *difyAPI
 	checks   []readyCheck
+	console  *console
 	metrics  *metrics
 	kill     *killSwitch
 	upgrader websocket.Upgrader
@@ -196,6 +197,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/kill-switch", s.admin(s.serveKillSwitchGet))
 	mux.Handle("POST /admin/kill-switch", s.admin(s.serveKillSwitchSet))
 	s.difyRoutes(mux)
+	s.consoleRoutes(mux)
 
 	// The citizen's own endpoints: cross-site requests are refused, like the
 	// page's form (see package web).
@@ -220,8 +222,8 @@ func (s *Server) routes() http.Handler {
 // Routes lists the method and path of every route the server registers, for
 // the test that checks docs/openapi.json documents each one.
 func Routes() []string {
-	return []string{"GET /ws", "GET /healthz", "GET /readyz", "GET /metrics", "POST /admin/reindex",
-		"GET /admin/kill-switch", "POST /admin/kill-switch", "DELETE /api/conversations/{id}", "POST /api/feedback", "POST /dify/retrieval"}
+	return append([]string{"GET /ws", "GET /healthz", "GET /readyz", "GET /metrics", "POST /admin/reindex",
+		"GET /admin/kill-switch", "POST /admin/kill-switch", "DELETE /api/conversations/{id}", "POST /api/feedback", "POST /dify/retrieval"}, consoleRouteList...)
 }
 
 // securityHeaders sets the headers every response carries. The page has no

@@ -46,8 +46,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared.st != nil {
 		shared.st.Close()
-		storetest.DropShared()
 	}
+	if consoleIndex != nil {
+		consoleIndex.Close()
+	}
+	storetest.DropShared()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)

@@ -82,7 +82,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.draining = drainNow
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	s.metrics.add(func(m *metrics) { m.connsOpen++ })
+	s.metrics.connsOpen.Inc()
 	start := time.Now()
 
 	defer func() {
@@ -92,7 +92,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		delete(s.conns, c)
 		s.releaseIPLocked(key)
 		s.mu.Unlock()
-		s.metrics.add(func(m *metrics) { m.connsOpen-- })
+		s.metrics.connsOpen.Dec()
 		s.log.Info("websocket closed", "request_id", c.reqID, "asks", c.asks, "ms", time.Since(start).Milliseconds())
 		s.connWG.Done()
 	}()
@@ -122,10 +122,10 @@ func (s *Server) reserveConn(key string) (int, string) {
 	case s.draining:
 		return http.StatusServiceUnavailable, "The service is restarting. Try again in a moment."
 	case len(s.conns)+s.reserved >= s.cfg.MaxConnections:
-		s.metrics.add(func(m *metrics) { m.connsRejected["max_connections"]++ })
+		s.metrics.connsRejected.WithLabelValues("max_connections").Inc()
 		return http.StatusServiceUnavailable, "The service is busy. Try again in a moment."
 	case s.perIP[key] >= s.cfg.MaxConnsPerIP:
-		s.metrics.add(func(m *metrics) { m.connsRejected["per_ip"]++ })
+		s.metrics.connsRejected.WithLabelValues("per_ip").Inc()
 		return http.StatusTooManyRequests, "Too many connections from your network. Close other chat windows and try again."
 	}
 	s.reserved++
@@ -172,7 +172,7 @@ func (c *conn) checkIdle() {
 		return
 	}
 	c.mu.Unlock()
-	c.s.metrics.add(func(m *metrics) { m.idleClosed++ })
+	c.s.metrics.idleClosed.Inc()
 	c.close(websocket.CloseNormalClosure, "idle")
 }
 
@@ -189,7 +189,7 @@ func (c *conn) readLoop(ctx context.Context) {
 				// Read and discard the rest of the frame until the client
 				// closes, so closing our end does not reset the connection
 				// and lose that close frame.
-				c.s.metrics.add(func(m *metrics) { m.rejected["too_large_frame"]++ })
+				c.s.metrics.rejected.WithLabelValues("too_large_frame").Inc()
 				nc := c.ws.NetConn()
 				_ = nc.SetReadDeadline(time.Now().Add(cfg.WriteWait))
 				_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4<<20))
@@ -291,7 +291,7 @@ func (c *conn) enqueue(m ServerMessage) bool {
 	case c.send <- b:
 		return true
 	default:
-		c.s.metrics.add(func(m *metrics) { m.slowDropped++ })
+		c.s.metrics.slowDropped.Inc()
 		c.s.log.Warn("dropping a slow websocket client", "request_id", c.reqID)
 		c.abort()
 		return false
@@ -326,7 +326,7 @@ func (c *conn) drain() {
 }
 
 func (c *conn) reject(ref, code, msg string) {
-	c.s.metrics.add(func(m *metrics) { m.rejected[code]++ })
+	c.s.metrics.rejected.WithLabelValues(code).Inc()
 	c.enqueue(errorMessage(ref, code, msg))
 }
 

@@ -27,8 +27,11 @@ type Message struct {
 	RouteLabel      string
 	RouteConfidence float64
 	RouteDecider    string
-	CreatedAt       time.Time
-	CompletedAt     *time.Time
+	// Audit is chat.Audit as JSON: guard verdicts, model calls and tokens,
+	// retrieved passages and their scores.
+	Audit       json.RawMessage
+	CreatedAt   time.Time
+	CompletedAt *time.Time
 }
 
 // EnsureConversation creates the conversation id when it does not exist and
@@ -84,11 +87,14 @@ func (s *Store) CompleteMessage(ctx context.Context, m Message) error {
 	if len(m.Timings) == 0 {
 		m.Timings = json.RawMessage("{}")
 	}
+	if len(m.Audit) == 0 {
+		m.Audit = json.RawMessage("{}")
+	}
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {{schema}}.messages SET rewritten = $2, answer = $3, status = $4, composer = $5,
 		sources = $6::jsonb, timings = $7::jsonb, route_label = $8, route_confidence = $9::real, route_decider = $10,
-		completed_at = now() WHERE id = $1`),
+		audit = $11::jsonb, completed_at = now() WHERE id = $1`),
 		m.ID, m.Rewritten, m.Answer, m.Status, m.Composer, string(m.Sources), string(m.Timings),
-		m.RouteLabel, m.RouteConfidence, m.RouteDecider)
+		m.RouteLabel, m.RouteConfidence, m.RouteDecider, string(m.Audit))
 	if err != nil {
 		return fmt.Errorf("store: complete message: %w", err)
 	}

@@ -99,7 +99,7 @@ type asset struct {
 	etag        string
 }
 
-// New returns the handler for GET /, POST /ask, /assets/app.js,
+// New returns the handler for GET /, GET /accessibility, POST /ask, /assets/app.js,
 // /assets/app.css, /assets/favicon.svg and /assets/govuk/.
 func New(opts Options) (http.Handler, error) {
 	if opts.Dir == "" {
@@ -155,6 +155,7 @@ func New(opts Options) (http.Handler, error) {
 	}))
 
 	h.mux.HandleFunc("GET /{$}", h.serveIndex)
+	h.mux.HandleFunc("GET /accessibility", h.serveAccessibility)
 	// Cross-site posts are refused: see the package comment.
 	h.mux.Handle("POST /ask", cop.Handler(http.HandlerFunc(h.serveAsk)))
 	h.mux.HandleFunc("GET /assets/app.js", h.serveAsset("app.js"))
@@ -246,6 +247,19 @@ func (h *handler) data() pageData {
 
 func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, h.data())
+}
+
+// serveAccessibility shows the accessibility statement of the chat page.
+func (h *handler) serveAccessibility(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	if err := h.page.ExecuteTemplate(&buf, "accessibility.html", h.data()); err != nil {
+		h.opts.Logger.Error("web: rendering the accessibility statement", "err", err)
+		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(buf.Bytes())
 }
 
 // maxFormBytes bounds the form body: a question of 300 characters is at

@@ -126,6 +126,25 @@ func TestIndex(t *testing.T) {
 	checkNoInline(t, page)
 }
 
+func TestAccessibilityStatement(t *testing.T) {
+	h := newHandler(t, Options{})
+	if !strings.Contains(get(t, h, "/").Body.String(), `href="/accessibility">Accessibility statement</a>`) {
+		t.Error("the chat page does not link to the accessibility statement")
+	}
+	rec := get(t, h, "/accessibility")
+	page := rec.Body.String()
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET /accessibility = %d %q; want 200 HTML", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{"<h1 class=\"govuk-heading-l\">Accessibility statement", "Compliance status", "Enforcement procedure",
+		"WCAG", "without JavaScript", `href="#main-content"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the accessibility statement lacks %q", want)
+		}
+	}
+	checkNoInline(t, page)
+}
+
 func TestNotFound(t *testing.T) {
 	h := newHandler(t, Options{})
 	for _, path := range []string{"/nope", "/assets/govuk/", "/assets/govuk/fonts/", "/assets/other.js"} {

@@ -83,7 +83,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	}
 
 	srv := server.New(scfg, door, st, log, server.WithReindexer(reindex), server.WithReadyCheck("index", indexReady),
-		server.WithDify(cfg.DifyAPIKey, stk.searcher))
+		server.WithDify(cfg.DifyAPIKey, stk.searcher), server.WithConsole(st, pipe))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
