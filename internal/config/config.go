@@ -17,10 +17,11 @@ import (
 
 // Config is every setting, parsed once in cmd and passed down.
 type Config struct {
-	DatabaseURL string
-	DBSchema    string
-	LogLevel    string
-	LogFormat   string
+	DatabaseURL     string
+	DatabaseReadURL string
+	DBSchema        string
+	LogLevel        string
+	LogFormat       string
 
 	Embedder             string // local, lexical or openai
 	VectorsFile          string
@@ -135,6 +136,7 @@ func list(p func(*Config) *[]string) func(*Config, string) error {
 func Settings() []Setting {
 	return []Setting{
 		{"DATABASE_URL", "database-url", "", "PostgreSQL with pgvector. `make test` and `make demo` start the dev database and set it.", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"DATABASE_READ_URL", "database-read-url", "", "Optional streaming replica (or a pooler in front of replicas) for searches and index status; writes and conversation history stay on DATABASE_URL (docs/scaling.md).", str(func(c *Config) *string { return &c.DatabaseReadURL })},
 		{"GOVCHAT_DB_SCHEMA", "db-schema", "govchat", "Schema that holds govchat's tables.", str(func(c *Config) *string { return &c.DBSchema })},
 		{"GOVCHAT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error.", str(func(c *Config) *string { return &c.LogLevel })},
 		{"GOVCHAT_LOG_FORMAT", "log-format", "text", "text or json.", str(func(c *Config) *string { return &c.LogFormat })},
