@@ -22,7 +22,7 @@ import (
 
 // Secrets (OPENAI_API_KEY, GOVCHAT_ADMIN_TOKEN) are read from the
 // environment only: a flag would show them in the process list.
-var serveSettings = []string{"database-url", "database-read-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+var serveSettings = []string{"database-url", "database-read-url", "db-schema", "db-max-conns", "log-level", "log-format", "embedder", "vectors-file",
 	"openai-base-url", "openai-api-type", "azure-api-version", "embedding-model", "embedding-dimensions",
 	"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
 	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score",

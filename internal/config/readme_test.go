@@ -62,6 +62,8 @@ func TestLoadPrecedenceAndValidation(t *testing.T) {
 		{"GOVCHAT_MAX_CONNECTIONS": "0"},
 		{"GOVCHAT_COMPOSER": "llm"},
 		{"GOVCHAT_LLM_CHECKS": "maybe"},
+		{"GOVCHAT_DB_MAX_CONNS": "0"},
+		{"GOVCHAT_DB_MAX_CONNS": "5000"},
 	} {
 		_, err := config.Load(func(k string) (string, bool) { v, ok := bad[k]; return v, ok }, nil)
 		if err == nil {
