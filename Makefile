@@ -43,4 +43,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf bin .cache/test-devdb
+	rm -rf bin .cache/test-devdb .cache/test-devdb-replica

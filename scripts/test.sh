@@ -21,11 +21,24 @@ if [ -x scripts/vectors.sh ]; then
 	scripts/vectors.sh
 fi
 
+# Stop, at exit, only the dev databases this script started.
+started=()
+stop_started() {
+	for s in "${started[@]}"; do GOVCHAT_STATE="$s" scripts/devdb.sh stop; done
+}
+trap stop_started EXIT
 if [ -z "${DATABASE_URL:-}" ]; then
 	step "starting the dev database (PGlite, in memory) on port $port"
-	trap 'scripts/devdb.sh stop' EXIT
+	started+=("$GOVCHAT_STATE")
 	DATABASE_URL=$(scripts/devdb.sh start --memory --port "$port")
 	export DATABASE_URL
+fi
+if [ -z "${GOVCHAT_TEST_READ_URL:-}" ]; then
+	# A second dev database stands in for a read replica (store/replica_test.go).
+	step "starting a second dev database, the stand-in read replica"
+	started+=("$GOVCHAT_STATE-replica")
+	GOVCHAT_TEST_READ_URL=$(GOVCHAT_STATE="$GOVCHAT_STATE-replica" scripts/devdb.sh start --memory --port auto)
+	export GOVCHAT_TEST_READ_URL
 fi
 # Tests that need the database fail, not skip, from here on.
 export GOVCHAT_REQUIRE_DB=1

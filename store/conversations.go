@@ -105,6 +105,9 @@ func (s *Store) CompleteMessage(ctx context.Context, m Message) error {
 }
 
 // History returns the last n completed turns of a conversation, oldest first.
+// It reads the primary, never the read replica: a follow-up question comes
+// moments after the previous answer was written, and a lagging replica would
+// answer it without that turn.
 func (s *Store) History(ctx context.Context, conversationID string, n int) ([]Message, error) {
 	rows, err := s.pool.Query(ctx, s.q(`SELECT id, conversation_id, seq, question, coalesce(rewritten, ''), answer, status, composer,
 			sources::text, timings::text, route_label, route_confidence::float8, route_decider, created_at, completed_at

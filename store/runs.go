@@ -52,7 +52,7 @@ func (s *Store) FinishRun(ctx context.Context, id int64, stats any, runErr error
 func (s *Store) LastRun(ctx context.Context) (IngestRun, error) {
 	var r IngestRun
 	var stats string
-	err := s.pool.QueryRow(ctx, s.q(`SELECT id, source, started_at, finished_at, status, stats::text, error
+	err := s.read.QueryRow(ctx, s.q(`SELECT id, source, started_at, finished_at, status, stats::text, error
 		FROM {{schema}}.ingest_runs ORDER BY id DESC LIMIT 1`)).
 		Scan(&r.ID, &r.Source, &r.StartedAt, &r.FinishedAt, &r.Status, &stats, &r.Error)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -75,7 +75,7 @@ type SchemaCount struct {
 
 // IndexCounts returns document and chunk counts per schema and locale.
 func (s *Store) IndexCounts(ctx context.Context) ([]SchemaCount, error) {
-	rows, err := s.pool.Query(ctx, s.q(`SELECT d.schema_name, d.locale, count(DISTINCT d.id), count(c.id)
+	rows, err := s.read.Query(ctx, s.q(`SELECT d.schema_name, d.locale, count(DISTINCT d.id), count(c.id)
 		FROM {{schema}}.documents d LEFT JOIN {{schema}}.chunks c ON c.document_id = d.id
 		GROUP BY 1, 2 ORDER BY 1, 2`))
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *Store) IndexCounts(ctx context.Context) ([]SchemaCount, error) {
 
 // ChunkCount returns the number of chunks and of documents in the index.
 func (s *Store) ChunkCount(ctx context.Context) (docs, chunks int, err error) {
-	err = s.pool.QueryRow(ctx, s.q(`SELECT (SELECT count(*) FROM {{schema}}.documents), (SELECT count(*) FROM {{schema}}.chunks)`)).Scan(&docs, &chunks)
+	err = s.read.QueryRow(ctx, s.q(`SELECT (SELECT count(*) FROM {{schema}}.documents), (SELECT count(*) FROM {{schema}}.chunks)`)).Scan(&docs, &chunks)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: count chunks: %w", err)
 	}

@@ -86,7 +86,7 @@ func (s *Store) Search(ctx context.Context, sp Space, q SearchQuery) ([]govchat.
 		return nil, err
 	}
 	var out []govchat.Passage
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := s.tuneSearch(ctx, tx, q); err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (str
 		return "", err
 	}
 	var plan string
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := s.tuneSearch(ctx, tx, q); err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func (s *Store) SearchSQL(sp Space, q SearchQuery) (string, []any, error) {
 // settings as Search and returns the number of rows; for benchmarks.
 func (s *Store) RawQuery(ctx context.Context, q SearchQuery, sql string, args ...any) (int, error) {
 	n := 0
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := s.tuneSearch(ctx, tx, q); err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func scanPassage(r pgx.CollectableRow) (govchat.Passage, error) {
 // or, with exact, by a sequential scan. The recall monitor compares the two.
 func (s *Store) ChunkIDsNear(ctx context.Context, sp Space, v []float32, k, efSearch int, exact bool) ([]int64, error) {
 	var ids []int64
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := s.tuneSearch(ctx, tx, SearchQuery{Exact: exact, EfSearch: efSearch}); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s *Store) ChunkIDsNear(ctx context.Context, sp Space, v []float32, k, efSe
 // SampleChunkTexts returns up to n chunk texts spread over the index, for
 // recall monitoring with realistic query vectors.
 func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error) {
-	rows, err := s.pool.Query(ctx, s.q(`SELECT id, embed_text FROM {{schema}}.chunks ORDER BY md5(id::text) LIMIT $1`), n)
+	rows, err := s.read.Query(ctx, s.q(`SELECT id, embed_text FROM {{schema}}.chunks ORDER BY md5(id::text) LIMIT $1`), n)
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Space is an embedding space: one model at one dimension, whose vectors live
@@ -39,20 +40,20 @@ const (
 
 // ActiveSpace returns the space readers search, or ErrNotFound on an empty index.
 func (s *Store) ActiveSpace(ctx context.Context) (Space, error) {
-	return s.spaceWhere(ctx, `state = 'active'`)
+	return s.spaceWhere(ctx, s.pool, `state = 'active'`)
 }
 
 // BuildingSpace returns a space being built by a re-embed, or ErrNotFound.
 func (s *Store) BuildingSpace(ctx context.Context) (Space, error) {
-	return s.spaceWhere(ctx, `state = 'building'`)
+	return s.spaceWhere(ctx, s.pool, `state = 'building'`)
 }
 
-func (s *Store) spaceWhere(ctx context.Context, where string) (Space, error) {
+func (s *Store) spaceWhere(ctx context.Context, db *pgxpool.Pool, where string) (Space, error) {
 	var sp Space
 	var minV, minT, minVB, minTB *float64
 	var at *time.Time
 	var note *string
-	err := s.pool.QueryRow(ctx, s.q(`SELECT id, model, dimensions, state, floor_min_vector, floor_min_text,
+	err := db.QueryRow(ctx, s.q(`SELECT id, model, dimensions, state, floor_min_vector, floor_min_text,
 		floor_min_vector_both, floor_min_text_both, floor_calibrated_at, floor_note
 		FROM {{schema}}.embedding_spaces WHERE `+where+` ORDER BY id DESC LIMIT 1`)).
 		Scan(&sp.ID, &sp.Model, &sp.Dimensions, &sp.State, &minV, &minT, &minVB, &minTB, &at, &note)
@@ -109,9 +110,10 @@ func (s *Store) EnsureSpace(ctx context.Context, model string, dims int) (Space,
 // CheckSpace is EnsureSpace for readers: it never creates anything. dims 0
 // means the embedder does not know its length yet (an OpenAI-compatible model
 // at its own dimensions before its first response): only the model is
-// compared, and the search checks the query vector's length.
+// compared, and the search checks the query vector's length. It reads the
+// read replica, like the searches that use the space it returns.
 func (s *Store) CheckSpace(ctx context.Context, model string, dims int) (Space, error) {
-	sp, err := s.ActiveSpace(ctx)
+	sp, err := s.spaceWhere(ctx, s.read, `state = 'active'`)
 	if err != nil {
 		return sp, err
 	}

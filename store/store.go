@@ -43,15 +43,24 @@ var (
 type Options struct {
 	// Schema holds every govchat table. Default "govchat".
 	Schema string
-	// MaxConns caps the pool. Default 8.
+	// MaxConns caps the pool, and the read pool when there is one. Default 8.
 	MaxConns int32
+	// ReadURL, when set, names a streaming replica (or a pooler in front of
+	// replicas). Searches and other reads that tolerate replication lag go
+	// there; writes, and reads that must see a write just made, stay on the
+	// primary. Nothing is created on it: the primary's schema reaches it by
+	// replication.
+	ReadURL string
 	// Logger receives store events; nil discards them.
 	Logger *slog.Logger
 }
 
 // Store is the govchat database.
 type Store struct {
-	pool   *pgxpool.Pool
+	pool *pgxpool.Pool // the primary: every write, and reads of what was just written
+	// read serves searches, index status and other reads that may lag the
+	// primary by a replica's delay; it is pool itself without Options.ReadURL.
+	read   *pgxpool.Pool
 	schema string
 	log    *slog.Logger
 }
@@ -60,7 +69,8 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Open connects to the database at url, creating the pgvector extension and
 // the schema if they are missing, and registers pgvector's types on every
-// connection. It does not migrate: call Migrate or CheckSchema.
+// connection; with opts.ReadURL it also opens a pool on the read replica. It
+// does not migrate: call Migrate or CheckSchema.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Schema == "" {
 		opts.Schema = "govchat"
@@ -75,28 +85,56 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url, "DATABASE_URL", opts.MaxConns)
 	if err != nil {
-		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+		return nil, err
 	}
-	cfg.MaxConns = opts.MaxConns
-
 	// The vector type must exist before pgvector's types can be registered.
 	if err := createExtensionAndSchema(ctx, cfg.ConnConfig.Copy(), opts.Schema); err != nil {
 		return nil, err
 	}
+	pool, err := openPool(ctx, cfg, "")
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{pool: pool, read: pool, schema: opts.Schema, log: log}
+	if opts.ReadURL != "" {
+		rcfg, err := poolConfig(opts.ReadURL, "DATABASE_READ_URL", opts.MaxConns)
+		if err == nil {
+			s.read, err = openPool(ctx, rcfg, "read replica ")
+		}
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func poolConfig(url, name string, maxConns int32) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse %s: %w", name, err)
+	}
+	cfg.MaxConns = maxConns
+	return cfg, nil
+}
+
+// openPool opens a pool that registers pgvector's types on every connection
+// and checks that it answers. name ("" or "read replica ") goes in errors.
+func openPool(ctx context.Context, cfg *pgxpool.Config, name string) (*pgxpool.Pool, error) {
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return pgxvec.RegisterTypes(ctx, c)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("store: open pool: %w", err)
+		return nil, fmt.Errorf("store: open %spool: %w", name, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("store: ping: %w", err)
+		return nil, fmt.Errorf("store: ping %s: %w", strings.TrimSpace("database "+name), err)
 	}
-	return &Store{pool: pool, schema: opts.Schema, log: log}, nil
+	return pool, nil
 }
 
 // setupLock is the key of the transaction-level advisory lock that every
@@ -148,15 +186,29 @@ func isUniqueViolation(err error) bool {
 }
 
 // Close closes every connection.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	if s.read != s.pool {
+		s.read.Close()
+	}
+	s.pool.Close()
+}
 
-// Ping checks that the database answers.
+// Ping checks that the database, and the read replica when there is one,
+// answer: searches need both.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
+	if s.read != s.pool {
+		if err := s.read.Ping(ctx); err != nil {
+			return fmt.Errorf("store: ping read replica: %w", err)
+		}
+	}
 	return nil
 }
+
+// Replicated reports whether reads that tolerate lag go to a read replica.
+func (s *Store) Replicated() bool { return s.read != s.pool }
 
 // Schema is the schema that holds the tables.
 func (s *Store) Schema() string { return s.schema }
@@ -209,8 +261,12 @@ func LatestVersion() int {
 
 // SchemaVersion reports the version the database is at (0 when empty).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	return s.schemaVersion(ctx, s.pool)
+}
+
+func (s *Store) schemaVersion(ctx context.Context, db *pgxpool.Pool) (int, error) {
 	var exists bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations')`, s.schema).Scan(&exists)
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations')`, s.schema).Scan(&exists)
 	if err != nil {
 		return 0, fmt.Errorf("store: read schema version: %w", err)
 	}
@@ -218,7 +274,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var v int
-	if err := s.pool.QueryRow(ctx, s.q(`SELECT coalesce(max(version), 0) FROM {{schema}}.schema_migrations`)).Scan(&v); err != nil {
+	if err := db.QueryRow(ctx, s.q(`SELECT coalesce(max(version), 0) FROM {{schema}}.schema_migrations`)).Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: read schema version: %w", err)
 	}
 	return v, nil
@@ -226,18 +282,33 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 
 // CheckSchema returns nil when the database is at exactly this binary's
 // version, ErrSchemaOutdated when migrations are pending and ErrSchemaTooNew
-// when a newer govchat has migrated it.
+// when a newer govchat has migrated it. With a read replica it checks the
+// replica too, which catches a DATABASE_READ_URL that names another database
+// or a replica that has not yet replayed a migration.
 func (s *Store) CheckSchema(ctx context.Context) error {
-	v, err := s.SchemaVersion(ctx)
+	if err := s.checkSchema(ctx, s.pool, "database"); err != nil {
+		return err
+	}
+	if s.read != s.pool {
+		return s.checkSchema(ctx, s.read, "read replica")
+	}
+	return nil
+}
+
+func (s *Store) checkSchema(ctx context.Context, db *pgxpool.Pool, name string) error {
+	v, err := s.schemaVersion(ctx, db)
 	if err != nil {
 		return err
 	}
 	latest := LatestVersion()
 	switch {
 	case v > latest:
-		return fmt.Errorf("%w: database at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, v, latest)
+		return fmt.Errorf("%w: %s at version %d, this binary knows up to %d; upgrade govchat", ErrSchemaTooNew, name, v, latest)
+	case v < latest && db == s.pool:
+		return fmt.Errorf("%w: %s at version %d, this binary needs %d; run `govchat migrate`", ErrSchemaOutdated, name, v, latest)
 	case v < latest:
-		return fmt.Errorf("%w: database at version %d, this binary needs %d; run `govchat migrate`", ErrSchemaOutdated, v, latest)
+		return fmt.Errorf("%w: %s at version %d, this binary needs %d; migrate the primary and let the replica catch up, "+
+			"or check that DATABASE_READ_URL names a replica of DATABASE_URL", ErrSchemaOutdated, name, v, latest)
 	}
 	return nil
 }

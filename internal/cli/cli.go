@@ -141,7 +141,8 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set; for the dev database run `scripts/devdb.sh start` and export the URL it prints")
 	}
-	s, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Schema: cfg.DBSchema, Logger: log})
+	s, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Schema: cfg.DBSchema, ReadURL: cfg.DatabaseReadURL,
+		MaxConns: int32(cfg.DBMaxConns), Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +172,7 @@ func runMigrate(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, io.Err)
+	cfg.DatabaseReadURL = "" // migrations run on the primary; replicas follow
 	s, err := openStore(ctx, cfg, log, false)
 	if err != nil && !errors.Is(err, store.ErrSchemaOutdated) {
 		return err

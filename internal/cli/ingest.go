@@ -41,6 +41,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, io.Err)
+	cfg.DatabaseReadURL = "" // ingest reads what it has just written: the primary only
 	st, err := openStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
@@ -205,7 +206,7 @@ func runIndex(ctx context.Context, io IO, args []string) error {
 		fmt.Fprintln(io.Err, "usage: govchat index status [--json]")
 		return errUsage
 	}
-	fs := flags("index status", io, "database-url", "db-schema", "log-level", "log-format")
+	fs := flags("index status", io, "database-url", "database-read-url", "db-schema", "log-level", "log-format")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cfg, err := parse(fs, io, args[1:])
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/govchat/govchat/retrieval"
 )
 
-var searchSettings = []string{"database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+var searchSettings = []string{"database-url", "database-read-url", "db-schema", "db-max-conns", "log-level", "log-format", "embedder", "vectors-file",
 	"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
 	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score"}
 

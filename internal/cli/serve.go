@@ -23,7 +23,7 @@ import (
 
 // Secrets (OPENAI_API_KEY, GOVCHAT_ADMIN_TOKEN) are read from the
 // environment only: a flag would show them in the process list.
-var serveSettings = []string{"database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
+var serveSettings = []string{"database-url", "database-read-url", "db-schema", "db-max-conns", "log-level", "log-format", "embedder", "vectors-file",
 	"openai-base-url", "openai-api-type", "azure-api-version", "embedding-model", "embedding-dimensions",
 	"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
 	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score",
@@ -46,6 +46,9 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	}
 	defer stk.Close()
 	st, emb := stk.store, stk.emb
+	if st.Replicated() {
+		log.Info("searches and index status read the replica named by DATABASE_READ_URL; writes and history use DATABASE_URL")
+	}
 	pipe := chat.NewPipeline(stk.searcher, st, stk.llm, stk.pipelineConfig(cfg), log)
 
 	scfg := serverConfig(cfg)

@@ -17,10 +17,12 @@ import (
 
 // Config is every setting, parsed once in cmd and passed down.
 type Config struct {
-	DatabaseURL string
-	DBSchema    string
-	LogLevel    string
-	LogFormat   string
+	DatabaseURL     string
+	DatabaseReadURL string
+	DBSchema        string
+	DBMaxConns      int
+	LogLevel        string
+	LogFormat       string
 
 	Embedder             string // local, lexical or openai
 	VectorsFile          string
@@ -146,7 +148,9 @@ func list(p func(*Config) *[]string) func(*Config, string) error {
 func Settings() []Setting {
 	return []Setting{
 		{"DATABASE_URL", "database-url", "", "PostgreSQL with pgvector. `make test` and `make demo` start the dev database and set it.", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"DATABASE_READ_URL", "database-read-url", "", "Optional streaming replica (or a pooler in front of replicas) for searches and index status; writes and conversation history stay on DATABASE_URL (docs/scaling.md).", str(func(c *Config) *string { return &c.DatabaseReadURL })},
 		{"GOVCHAT_DB_SCHEMA", "db-schema", "govchat", "Schema that holds govchat's tables.", str(func(c *Config) *string { return &c.DBSchema })},
+		{"GOVCHAT_DB_MAX_CONNS", "db-max-conns", "8", "Most connections each process holds to DATABASE_URL, and as many again to DATABASE_READ_URL (docs/scaling.md).", integer(func(c *Config) *int { return &c.DBMaxConns })},
 		{"GOVCHAT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error.", str(func(c *Config) *string { return &c.LogLevel })},
 		{"GOVCHAT_LOG_FORMAT", "log-format", "text", "text or json.", str(func(c *Config) *string { return &c.LogFormat })},
 
@@ -263,7 +267,7 @@ func (c Config) validate() error {
 		"GOVCHAT_MAX_QUESTION_CHARS": c.MaxQuestionChars, "GOVCHAT_MAX_MESSAGE_BYTES": c.MaxMessageBytes,
 		"GOVCHAT_MAX_CONNECTIONS": c.MaxConnections, "GOVCHAT_TOP_K": c.TopK, "GOVCHAT_CHUNK_MAX_TOKENS": c.ChunkMaxTokens,
 		"GOVCHAT_MAX_PER_PAGE": c.MaxPerPage, "GOVCHAT_MAX_CONNECTIONS_PER_IP": c.MaxConnsPerIP,
-		"GOVCHAT_MAX_HTTP_CONNECTIONS": c.MaxHTTPConns,
+		"GOVCHAT_MAX_HTTP_CONNECTIONS": c.MaxHTTPConns, "GOVCHAT_DB_MAX_CONNS": c.DBMaxConns,
 	}
 	names := make([]string, 0, len(positive))
 	for n := range positive {
@@ -274,6 +278,9 @@ func (c Config) validate() error {
 		if positive[n] <= 0 {
 			errs = append(errs, fmt.Errorf("config: %s must be above 0", n))
 		}
+	}
+	if c.DBMaxConns > 1000 {
+		errs = append(errs, errors.New("config: GOVCHAT_DB_MAX_CONNS must be at most 1000"))
 	}
 	if c.RatePerIP <= 0 || c.RatePerConv <= 0 {
 		errs = append(errs, errors.New("config: GOVCHAT_RATE_PER_IP and GOVCHAT_RATE_PER_CONVERSATION must be above 0"))

@@ -68,6 +68,8 @@ func TestLoadPrecedenceAndValidation(t *testing.T) {
 		{"GOVCHAT_WS_IDLE_TIMEOUT": "-1m"},
 		{"GOVCHAT_ADMIN_FAILURES_PER_MINUTE": "0"},
 		{"GOVCHAT_KILL_SWITCH_TIMEOUT": "soon"},
+		{"GOVCHAT_DB_MAX_CONNS": "0"},
+		{"GOVCHAT_DB_MAX_CONNS": "5000"},
 	} {
 		_, err := config.Load(func(k string) (string, bool) { v, ok := bad[k]; return v, ok }, nil)
 		if err == nil {

@@ -121,3 +121,55 @@ func DropShared() {
 	defer conn.Close(ctx)
 	_, _ = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{shared.schema}.Sanitize()+` CASCADE`)
 }
+
+// ReadURL returns GOVCHAT_TEST_READ_URL: a second dev database that stands in
+// for a read replica (`make test` starts one). Like URL, it fails without it
+// when CI or GOVCHAT_REQUIRE_DB=1 is set and skips otherwise.
+func ReadURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("GOVCHAT_TEST_READ_URL")
+	if url != "" {
+		return url
+	}
+	const msg = "GOVCHAT_TEST_READ_URL is not set: run `make test`, which starts a second dev database, or start one with " +
+		"GOVCHAT_STATE=/tmp/devdb2 scripts/devdb.sh start --memory --port auto and export its URL"
+	if os.Getenv("CI") != "" || os.Getenv("GOVCHAT_REQUIRE_DB") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// Replicated opens three stores on one fresh schema name: primary on
+// DATABASE_URL, replica on GOVCHAT_TEST_READ_URL (both migrated, each filled
+// by the test itself, because a dev database cannot replicate), and split,
+// which writes to the primary and reads from the replica as
+// DATABASE_READ_URL would make it. Both schemas are dropped at the end.
+func Replicated(t testing.TB) (split, primary, replica *store.Store) {
+	t.Helper()
+	purl, rurl := URL(t), ReadURL(t)
+	schema := "test_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	open := func(url string, opts store.Options) *store.Store {
+		t.Helper()
+		opts.Schema, opts.MaxConns = schema, 4
+		s, err := store.Open(ctx, url, opts)
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	primary, replica = open(purl, store.Options{}), open(rurl, store.Options{})
+	t.Cleanup(func() {
+		DropSchema(t, purl, schema)
+		DropSchema(t, rurl, schema)
+	})
+	for _, s := range []*store.Store{primary, replica} {
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+	}
+	return open(purl, store.Options{ReadURL: rurl}), primary, replica
+}
