@@ -15,15 +15,20 @@ import (
 // SearchQuery is one hybrid search. Retrieval builds it; the store runs it as
 // one SQL statement.
 type SearchQuery struct {
-	Vector     []float32
-	Text       string // websearch_to_tsquery syntax; "" skips full-text
-	TextConfig string // "english" or "simple"
+	Vector []float32
+	// Text holds the words to match, any of them; the configuration TextConfig
+	// ("english" or "simple") turns them into lexemes. "" skips full-text.
+	Text       string
+	TextConfig string
 
-	VectorK  int // candidates from the vector ranker
-	TextK    int // candidates from the full-text ranker
-	Limit    int // fused rows returned
-	RRFK     int // the k in 1/(k+rank); 60 when 0
-	EfSearch int // hnsw.ef_search for this query; pgvector's default when 0
+	VectorK int // candidates from the vector ranker
+	TextK   int // candidates from the full-text ranker
+	// TextBudget bounds the full-text ranker's work: only chunks holding the
+	// question's rarest lexemes, up to this many, are scored; 2000 when 0.
+	TextBudget int
+	Limit      int // fused rows returned
+	RRFK       int // the k in 1/(k+rank); 60 when 0
+	EfSearch   int // hnsw.ef_search for this query; pgvector's default when 0
 
 	VectorWeight float64 // multiplies the vector ranker's 1/(k+rank); 1 when 0
 	TextWeight   float64 // likewise for full-text
@@ -35,6 +40,10 @@ type SearchQuery struct {
 	// Exact disables the HNSW index: an exact scan, for recall checks.
 	Exact bool
 }
+
+// DefaultTextBudget is the most chunks the full-text ranker scores for one
+// question (docs/retrieval.md, "Bounded full-text cost").
+const DefaultTextBudget = 2000
 
 // searchSQL fuses a vector kNN ranker and a full-text ranker with reciprocal
 // rank fusion. The kNN CTE reads the embeddings table alone, with filters on
@@ -51,13 +60,34 @@ WITH vec AS (
 	LIMIT $5::int
 ), vec_ranked AS (
 	SELECT chunk_id, distance, row_number() OVER (ORDER BY distance, chunk_id) AS rank FROM vec
-), txt AS (
-	SELECT c.id AS chunk_id, ts_rank(c.tsv, query, 1) AS score
-	FROM {{schema}}.chunks c, websearch_to_tsquery($6::regconfig, $7) AS query
-	WHERE $7 <> '' AND c.tsv @@ query
+), words AS (
+	-- The question's lexemes, rarest first, with the chunks that hold each
+	-- (text_terms) and the running total of those chunks.
+	SELECT w.lexeme, coalesce(t.chunks, 0) AS chunks,
+		sum(coalesce(t.chunks, 0)) OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS running,
+		row_number() OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS n,
+		-- the lexeme as a quoted tsquery operand (quotes and backslashes doubled)
+		chr(39) || replace(replace(w.lexeme, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39)) || chr(39) AS quoted
+	FROM unnest(to_tsvector($6::regconfig, $7)) AS w
+	LEFT JOIN {{schema}}.text_terms t ON t.lexeme = w.lexeme
+), tq AS (
+	-- match: the rarest lexemes whose chunks add up to at most $13 (at least
+	-- one lexeme); rank: every lexeme.
+	SELECT string_agg(quoted, ' | ') FILTER (WHERE n = 1 OR running <= $13)::tsquery AS match,
+		string_agg(quoted, ' | ')::tsquery AS rank
+	FROM words
+), txt_cands AS (
+	-- At most $13 chunks are ranked, however many hold a common word.
+	SELECT c.id, c.tsv
+	FROM {{schema}}.chunks c, tq
+	WHERE c.tsv @@ tq.match
 	  AND ($2 = '' OR c.locale = $2)
 	  AND (cardinality($3::text[]) = 0 OR c.document_type = ANY ($3::text[]))
 	  AND ($4 = '' OR starts_with(c.base_path, $4))
+	LIMIT $13::int
+), txt AS (
+	SELECT c.id AS chunk_id, ts_rank(c.tsv, tq.rank, 1) AS score
+	FROM txt_cands c, tq
 	ORDER BY score DESC, c.id
 	LIMIT $8::int
 ), txt_ranked AS (
@@ -171,6 +201,9 @@ func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) 
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
+	if q.TextBudget <= 0 {
+		q.TextBudget = DefaultTextBudget
+	}
 	if q.RRFK <= 0 {
 		q.RRFK = 60
 	}
@@ -191,7 +224,7 @@ func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) 
 	sql = replaceAll(sql, "{{embeddings}}", sp.table())
 	args := []any{
 		pgvector.NewVector(q.Vector), q.Locale, types, q.BasePathPrefix, q.VectorK,
-		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit,
+		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit, q.TextBudget,
 	}
 	return sql, args, nil
 }
@@ -263,6 +296,26 @@ func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
+	}
+	return out, nil
+}
+
+// TermChunks returns how many chunks hold each of lexemes, from the counts
+// search reads (text_terms); a lexeme no chunk holds is absent.
+func (s *Store) TermChunks(ctx context.Context, lexemes []string) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, s.q(`SELECT lexeme, chunks FROM {{schema}}.text_terms WHERE lexeme = ANY ($1::text[])`), lexemes)
+	if err != nil {
+		return nil, fmt.Errorf("store: term counts: %w", err)
+	}
+	out := map[string]int{}
+	var lexeme string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&lexeme, &n}, func() error {
+		out[lexeme] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: term counts: %w", err)
 	}
 	return out, nil
 }

@@ -45,6 +45,7 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	rrfK := fs.Int("rrf-k", 0, "override the RRF k")
 	depth := fs.Int("depth", 0, "override both ranker depths")
 	cands := fs.Int("candidates", 0, "override the fused candidate count")
+	budget := fs.Int("text-budget", 0, "override the most chunks the full-text ranker scores")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
@@ -73,6 +74,7 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	}
 	base.RRFK, base.Candidates = *rrfK, *cands
 	base.VectorK, base.TextK = *depth, *depth
+	base.TextBudget = *budget
 	if *floorOnly {
 		rows, err := bench.FloorEvidence(ctx, st, emb, items, base)
 		if err != nil {
