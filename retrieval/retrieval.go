@@ -42,6 +42,7 @@ type Options struct {
 	VectorK      int     // vector ranker depth; 40
 	TextK        int     // full-text ranker depth; 40
 	TextBudget   int     // most chunks the full-text ranker scores; store.DefaultTextBudget
+	TextShare    float64 // share of all chunks its matching words may hold; store.DefaultTextShare
 	RRFK         int     // k in 1/(k+rank); 20
 	EfSearch     int     // hnsw.ef_search; 200
 	MaxPerPage   int     // passages from one page (path without #fragment); 2
@@ -126,6 +127,9 @@ func (o Options) withDefaults() Options {
 	if o.TextWeight == 0 {
 		o.TextWeight = 1
 	}
+	if o.TextShare <= 0 {
+		o.TextShare = store.DefaultTextShare
+	}
 	if o.Weights == nil {
 		o.Weights = DefaultWeights()
 	}
@@ -202,7 +206,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	cfg := store.TextSearchConfig(res.Locale)
 	sq := store.SearchQuery{
 		Vector: vecs[0], Text: TextQuery(text), TextConfig: cfg,
-		VectorK: s.opts.VectorK, TextK: s.opts.TextK, TextBudget: s.opts.TextBudget, Limit: s.opts.Candidates, RRFK: s.opts.RRFK, EfSearch: s.opts.EfSearch,
+		VectorK: s.opts.VectorK, TextK: s.opts.TextK, TextBudget: s.opts.TextBudget, TextShare: s.opts.TextShare, Limit: s.opts.Candidates, RRFK: s.opts.RRFK, EfSearch: s.opts.EfSearch,
 		VectorWeight: s.opts.VectorWeight, TextWeight: s.opts.TextWeight,
 		Locale: q.Locale, DocumentTypes: q.DocumentTypes, BasePathPrefix: q.BasePathPrefix,
 	}

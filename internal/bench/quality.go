@@ -347,6 +347,9 @@ func Sweep(base retrieval.Options) []Mode {
 	for _, b := range []int{100, 500, 10000} {
 		add(fmt.Sprintf("text budget=%d", b), func(o *retrieval.Options) { o.TextBudget = b })
 	}
+	for _, f := range []float64{0.02, 0.1, 1} {
+		add(fmt.Sprintf("text share=%.2g", f), func(o *retrieval.Options) { o.TextShare = f })
+	}
 	for _, w := range []float64{0.5, 0.75, 1.5, 2} {
 		add(fmt.Sprintf("text weight=%.2g", w), func(o *retrieval.Options) { o.TextWeight = w })
 	}

@@ -46,6 +46,7 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	depth := fs.Int("depth", 0, "override both ranker depths")
 	cands := fs.Int("candidates", 0, "override the fused candidate count")
 	budget := fs.Int("text-budget", 0, "override the most chunks the full-text ranker scores")
+	share := fs.Float64("text-share", 0, "override the share of all chunks the full-text ranker's matching words may hold")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
@@ -74,7 +75,7 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	}
 	base.RRFK, base.Candidates = *rrfK, *cands
 	base.VectorK, base.TextK = *depth, *depth
-	base.TextBudget = *budget
+	base.TextBudget, base.TextShare = *budget, *share
 	if *floorOnly {
 		rows, err := bench.FloorEvidence(ctx, st, emb, items, base)
 		if err != nil {
