@@ -24,7 +24,7 @@ type SearchQuery struct {
 	VectorK int // candidates from the vector ranker
 	TextK   int // candidates from the full-text ranker
 	// TextBudget bounds the full-text ranker's work: only chunks holding the
-	// question's rarest lexemes, up to this many, are scored; 2000 when 0.
+	// question's rarest lexemes, up to this many, are scored; 1000 when 0.
 	TextBudget int
 	// TextShare also bounds the chunks those lexemes may hold, as a share of
 	// all chunks, so that only words rare in the index select candidates;
@@ -50,7 +50,7 @@ type SearchQuery struct {
 
 // DefaultTextBudget is the most chunks the full-text ranker scores for one
 // question (docs/retrieval.md, "Bounded full-text cost").
-const DefaultTextBudget = 2000
+const DefaultTextBudget = 1000
 
 // DefaultTextShare is the share of all chunks that the lexemes selecting
 // full-text candidates may hold between them (docs/retrieval.md).
@@ -100,21 +100,23 @@ WITH exact AS (
 ), vec_ranked AS (
 	SELECT chunk_id, distance, row_number() OVER (ORDER BY distance, chunk_id) AS rank FROM vec
 ), words AS (
-	-- The question's lexemes that some chunk holds, rarest first, with the
-	-- chunks that hold each (text_terms) and the running total of those.
+	-- The question's lexemes, rarest first, with the chunks that hold each
+	-- (text_terms; NULL for none), the running total of those and the
+	-- number of lexemes so far that some chunk holds.
 	SELECT w.lexeme, t.chunks,
-		sum(t.chunks) OVER (ORDER BY t.chunks, w.lexeme) AS running,
-		row_number() OVER (ORDER BY t.chunks, w.lexeme) AS n,
+		sum(t.chunks) OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS running,
+		count(t.chunks) OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS n,
 		-- the lexeme as a quoted tsquery operand (quotes and backslashes doubled)
 		chr(39) || replace(replace(w.lexeme, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39)) || chr(39) AS quoted
 	FROM unnest(to_tsvector($6::regconfig, $7)) AS w
-	JOIN {{schema}}.text_terms t ON t.lexeme = w.lexeme
+	LEFT JOIN {{schema}}.text_terms t ON t.lexeme = w.lexeme
 ), tq AS (
-	-- match: the rarest lexemes whose chunks add up to at most $13, and to at
-	-- most the share $16 of all chunks (at least one lexeme); rank: every
-	-- lexeme.
-	SELECT string_agg(quoted, ' | ') FILTER (WHERE n = 1 OR running <= least($13::int,
-		$16::float8 * (SELECT chunks FROM {{schema}}.text_chunks)))::tsquery AS match,
+	-- match: the rarest lexemes that some chunk holds whose chunks add up to
+	-- at most $13, and to at most the share $16 of all chunks (at least one
+	-- lexeme); rank: every lexeme, as ts_rank's scale (and the "no content"
+	-- floor) depends on the number of lexemes in the query.
+	SELECT string_agg(quoted, ' | ') FILTER (WHERE chunks IS NOT NULL AND (n = 1 OR running <= least($13::int,
+		$16::float8 * (SELECT chunks FROM {{schema}}.text_chunks))))::tsquery AS match,
 		string_agg(quoted, ' | ')::tsquery AS rank
 	FROM words
 ), txt_cands AS (

@@ -146,6 +146,7 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	rounds := fs.Int("rounds", 3, "times each question is run")
 	schema := fs.String("schema", "", "reuse this schema when it already holds chunks (with --keep, fill it once)")
 	keep := fs.Bool("keep", false, "keep the schema afterwards")
+	budget := fs.Int("text-budget", 0, "override the most chunks the full-text ranker scores")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
@@ -190,6 +191,7 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts.TextBudget = *budget
 	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, []int{40, 100, 200})
 	if err != nil {
 		return err
