@@ -119,6 +119,21 @@ func TestSearchFullTextRanksABoundedSet(t *testing.T) {
 		}
 	}
 
+	// The share is of the chunks counted in text_chunks (32): half of them
+	// (16) admits only the rare word; twice (64) admits "apply" too (2 + 32).
+	for _, tc := range []struct {
+		share float64
+		want  int
+	}{{0.5, 2}, {2, 32}} {
+		q.TextShare = tc.share
+		if got, err = s.Search(ctx, sp, q); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := textHits(got); n != tc.want {
+			t.Errorf("share %g: full-text hits %d; want %d", tc.share, n, tc.want)
+		}
+	}
+
 	// Only common words: at most the budget is scored, never nothing.
 	q.Text, q.TextBudget = "apply for a licence", 7
 	if got, err = s.Search(ctx, sp, q); err != nil {
