@@ -41,6 +41,8 @@ type Options struct {
 	Candidates   int     // fused rows read before weighting and capping; 40
 	VectorK      int     // vector ranker depth; 40
 	TextK        int     // full-text ranker depth; 40
+	TextBudget   int     // most chunks the full-text ranker scores; store.DefaultTextBudget
+	TextShare    float64 // share of all chunks its matching words may hold; store.DefaultTextShare
 	RRFK         int     // k in 1/(k+rank); 20
 	EfSearch     int     // hnsw.ef_search; 200
 	MaxPerPage   int     // passages from one page (path without #fragment); 2
@@ -119,6 +121,7 @@ func (o Options) withDefaults() Options {
 	def(&o.Candidates, 40)
 	def(&o.VectorK, 40)
 	def(&o.TextK, 40)
+	def(&o.TextBudget, store.DefaultTextBudget)
 	def(&o.RRFK, 20)
 	def(&o.EfSearch, 200)
 	def(&o.MaxPerPage, 2)
@@ -127,6 +130,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TextWeight == 0 {
 		o.TextWeight = 1
+	}
+	if o.TextShare <= 0 {
+		o.TextShare = store.DefaultTextShare
 	}
 	if o.Weights == nil {
 		o.Weights = DefaultWeights()
@@ -207,7 +213,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	cfg := store.TextSearchConfig(res.Locale)
 	sq := store.SearchQuery{
 		Vector: vecs[0], Text: TextQuery(text), TextConfig: cfg,
-		VectorK: s.opts.VectorK, TextK: s.opts.TextK, Limit: s.opts.Candidates, RRFK: s.opts.RRFK, EfSearch: s.opts.EfSearch,
+		VectorK: s.opts.VectorK, TextK: s.opts.TextK, TextBudget: s.opts.TextBudget, TextShare: s.opts.TextShare, Limit: s.opts.Candidates, RRFK: s.opts.RRFK, EfSearch: s.opts.EfSearch,
 		VectorWeight: s.opts.VectorWeight, TextWeight: s.opts.TextWeight,
 		Locale: q.Locale, DocumentTypes: q.DocumentTypes, BasePathPrefix: q.BasePathPrefix,
 	}
@@ -323,18 +329,18 @@ func PagePath(url string) string {
 	return url
 }
 
-// TextQuery turns a question into websearch_to_tsquery input that matches any
-// of its words: citizens' questions are sentences, and requiring every word
-// (websearch's default AND) would match almost nothing. Only letters and
-// digits survive, so no query syntax can be injected; the text-search
-// configuration drops stop words and stems the rest.
+// TextQuery turns a question into the words the full-text ranker matches,
+// any of them: citizens' questions are sentences, and requiring every word
+// would match almost nothing. Only letters and digits survive; the store's
+// text-search configuration drops stop words and stems the rest, and matches
+// the rarest of them first.
 func TextQuery(q string) string {
 	var words []string
 	seen := map[string]bool{}
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}) {
-		if w == "or" || seen[w] || (len(w) < 2 && !unicode.IsDigit(rune(w[0]))) {
+		if seen[w] || (len(w) < 2 && !unicode.IsDigit(rune(w[0]))) {
 			continue
 		}
 		seen[w] = true
@@ -343,7 +349,7 @@ func TextQuery(q string) string {
 			break
 		}
 	}
-	return strings.Join(words, " or ")
+	return strings.Join(words, " ")
 }
 
 // welshWords are common Welsh function words and question words that are

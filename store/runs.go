@@ -45,6 +45,28 @@ func (s *Store) FinishRun(ctx context.Context, id int64, stats any, runErr error
 	if err != nil {
 		return fmt.Errorf("store: finish ingest run: %w", err)
 	}
+	if runErr == nil {
+		return s.Analyze(ctx)
+	}
+	return nil
+}
+
+// Analyze refreshes the planner's statistics of the tables search reads.
+// PostgreSQL's autovacuum does this on its own in time; PGlite has none, and
+// without statistics the planner may read a common locale through the filter
+// index instead of the HNSW index.
+func (s *Store) Analyze(ctx context.Context) error {
+	tables := []string{"documents", "chunks", "text_terms"}
+	if sp, err := s.ActiveSpace(ctx); err == nil {
+		tables = append(tables, sp.table())
+	} else if !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
+	for _, t := range tables {
+		if _, err := s.pool.Exec(ctx, s.q(`ANALYZE {{schema}}.`+t)); err != nil {
+			return fmt.Errorf("store: analyze %s: %w", t, err)
+		}
+	}
 	return nil
 }
 

@@ -15,15 +15,24 @@ import (
 // SearchQuery is one hybrid search. Retrieval builds it; the store runs it as
 // one SQL statement.
 type SearchQuery struct {
-	Vector     []float32
-	Text       string // websearch_to_tsquery syntax; "" skips full-text
-	TextConfig string // "english" or "simple"
+	Vector []float32
+	// Text holds the words to match, any of them; the configuration TextConfig
+	// ("english" or "simple") turns them into lexemes. "" skips full-text.
+	Text       string
+	TextConfig string
 
-	VectorK  int // candidates from the vector ranker
-	TextK    int // candidates from the full-text ranker
-	Limit    int // fused rows returned
-	RRFK     int // the k in 1/(k+rank); 60 when 0
-	EfSearch int // hnsw.ef_search for this query; pgvector's default when 0
+	VectorK int // candidates from the vector ranker
+	TextK   int // candidates from the full-text ranker
+	// TextBudget bounds the full-text ranker's work: only chunks holding the
+	// question's rarest lexemes, up to this many, are scored; 1000 when 0.
+	TextBudget int
+	// TextShare also bounds the chunks those lexemes may hold, as a share of
+	// all chunks, so that only words rare in the index select candidates;
+	// 0.05 when 0.
+	TextShare float64
+	Limit     int // fused rows returned
+	RRFK      int // the k in 1/(k+rank); 60 when 0
+	EfSearch  int // hnsw.ef_search for this query; pgvector's default when 0
 
 	VectorWeight float64 // multiplies the vector ranker's 1/(k+rank); 1 when 0
 	TextWeight   float64 // likewise for full-text
@@ -32,32 +41,96 @@ type SearchQuery struct {
 	Locale         string
 	DocumentTypes  []string
 	BasePathPrefix string
-	// Exact disables the HNSW index: an exact scan, for recall checks.
-	Exact bool
+	// Exact makes the vector ranker an exact scan, for recall checks. Without
+	// it an exact scan is used when the filters leave fewer than ExactBelow
+	// rows (5000 when 0; never when negative), and the HNSW index otherwise.
+	Exact      bool
+	ExactBelow int
 }
+
+// DefaultTextBudget is the most chunks the full-text ranker scores for one
+// question (docs/retrieval.md, "Bounded full-text cost").
+const DefaultTextBudget = 1000
+
+// DefaultTextShare is the share of all chunks that the lexemes selecting
+// full-text candidates may hold between them (docs/retrieval.md).
+const DefaultTextShare = 0.05
+
+// DefaultExactBelow is the filtered row count under which the vector ranker
+// scans the filtered rows exactly instead of walking the HNSW graph
+// (docs/benchmarks.md, "Selective filters").
+const DefaultExactBelow = 5000
 
 // searchSQL fuses a vector kNN ranker and a full-text ranker with reciprocal
 // rank fusion. The kNN CTE reads the embeddings table alone, with filters on
 // its own denormalised columns, so the HNSW index serves it; metadata is
 // joined only to the fused top rows.
 const searchSQL = `
-WITH vec AS (
-	SELECT chunk_id, embedding <=> $1 AS distance
+WITH exact AS (
+	-- An exact scan when asked for, or when the filters leave fewer than $15
+	-- rows: the HNSW index would walk much of its graph for a few matches
+	-- and could still come back short.
+	SELECT $14::bool OR (($2::text <> '' OR cardinality($3::text[]) > 0 OR $4::text <> '') AND (
+		SELECT count(*) FROM (
+			SELECT 1 FROM {{schema}}.{{embeddings}}
+			WHERE ($2::text = '' OR locale = $2::text)
+			  AND (cardinality($3::text[]) = 0 OR document_type = ANY ($3::text[]))
+			  AND ($4 = '' OR starts_with(base_path, $4))
+			LIMIT $15::int) AS f) < $15::int) AS yes
+), vec AS (
+	-- "+ 0" keeps the HNSW index out of the exact branch, whatever the planner
+	-- settings; only one branch runs.
+	(SELECT chunk_id, embedding <=> $1 AS distance
 	FROM {{schema}}.{{embeddings}}
-	WHERE ($2::text = '' OR locale = $2::text)
+	WHERE (SELECT yes FROM exact)
+	  AND ($2::text = '' OR locale = $2::text)
+	  AND (cardinality($3::text[]) = 0 OR document_type = ANY ($3::text[]))
+	  AND ($4 = '' OR starts_with(base_path, $4))
+	ORDER BY (embedding <=> $1) + 0, chunk_id
+	LIMIT $5::int)
+	UNION ALL
+	(SELECT chunk_id, embedding <=> $1 AS distance
+	FROM {{schema}}.{{embeddings}}
+	WHERE NOT (SELECT yes FROM exact)
+	  AND ($2::text = '' OR locale = $2::text)
 	  AND (cardinality($3::text[]) = 0 OR document_type = ANY ($3::text[]))
 	  AND ($4 = '' OR starts_with(base_path, $4))
 	ORDER BY embedding <=> $1
-	LIMIT $5::int
+	LIMIT $5::int)
 ), vec_ranked AS (
 	SELECT chunk_id, distance, row_number() OVER (ORDER BY distance, chunk_id) AS rank FROM vec
-), txt AS (
-	SELECT c.id AS chunk_id, ts_rank(c.tsv, query, 1) AS score
-	FROM {{schema}}.chunks c, websearch_to_tsquery($6::regconfig, $7) AS query
-	WHERE $7 <> '' AND c.tsv @@ query
+), words AS (
+	-- The question's lexemes, rarest first, with the chunks that hold each
+	-- (text_terms; NULL for none), the running total of those and the
+	-- number of lexemes so far that some chunk holds.
+	SELECT w.lexeme, t.chunks,
+		sum(t.chunks) OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS running,
+		count(t.chunks) OVER (ORDER BY coalesce(t.chunks, 0), w.lexeme) AS n,
+		-- the lexeme as a quoted tsquery operand (quotes and backslashes doubled)
+		chr(39) || replace(replace(w.lexeme, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39)) || chr(39) AS quoted
+	FROM unnest(to_tsvector($6::regconfig, $7)) AS w
+	LEFT JOIN {{schema}}.text_terms t ON t.lexeme = w.lexeme
+), tq AS (
+	-- match: the rarest lexemes that some chunk holds whose chunks add up to
+	-- at most $13, and to at most the share $16 of all chunks (at least one
+	-- lexeme); rank: every lexeme, as ts_rank's scale (and the "no content"
+	-- floor) depends on the number of lexemes in the query.
+	SELECT string_agg(quoted, ' | ') FILTER (WHERE chunks IS NOT NULL AND (n = 1 OR running <= least($13::int,
+		$16::float8 * (SELECT chunks FROM {{schema}}.text_chunks))))::tsquery AS match,
+		string_agg(quoted, ' | ')::tsquery AS rank
+	FROM words
+), txt_cands AS (
+	-- At most $13 chunks are ranked, however many hold a common word.
+	SELECT c.id, c.tsv
+	FROM {{schema}}.chunks c, tq
+	WHERE c.tsv @@ tq.match
 	  AND ($2 = '' OR c.locale = $2)
 	  AND (cardinality($3::text[]) = 0 OR c.document_type = ANY ($3::text[]))
 	  AND ($4 = '' OR starts_with(c.base_path, $4))
+	LIMIT $13::int
+), txt AS (
+	SELECT c.id AS chunk_id, ts_rank(c.tsv, tq.rank, 1) AS score
+	FROM txt_cands c, tq
 	ORDER BY score DESC, c.id
 	LIMIT $8::int
 ), txt_ranked AS (
@@ -103,8 +176,9 @@ func (s *Store) Search(ctx context.Context, sp Space, q SearchQuery) ([]govchat.
 	return out, nil
 }
 
-// ExplainSearch returns the query plan of Search, for tests and benchmarks
-// that check the HNSW index is used.
+// ExplainSearch runs Search under EXPLAIN ANALYZE and returns the plan, for
+// tests that check which index serves each ranker: a branch that did not run
+// is marked "never executed".
 func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (string, error) {
 	sql, args, err := s.searchStatement(sp, q)
 	if err != nil {
@@ -115,7 +189,7 @@ func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (str
 		if err := s.tuneSearch(ctx, tx, q); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "EXPLAIN "+sql, args...)
+		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
 		if err != nil {
 			return err
 		}
@@ -171,6 +245,18 @@ func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) 
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
+	if q.TextBudget <= 0 {
+		q.TextBudget = DefaultTextBudget
+	}
+	if q.TextShare <= 0 {
+		q.TextShare = DefaultTextShare
+	}
+	switch {
+	case q.ExactBelow == 0:
+		q.ExactBelow = DefaultExactBelow
+	case q.ExactBelow < 0:
+		q.ExactBelow = 0 // count(*) < 0 never holds
+	}
 	if q.RRFK <= 0 {
 		q.RRFK = 60
 	}
@@ -191,17 +277,12 @@ func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) 
 	sql = replaceAll(sql, "{{embeddings}}", sp.table())
 	args := []any{
 		pgvector.NewVector(q.Vector), q.Locale, types, q.BasePathPrefix, q.VectorK,
-		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit,
+		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit, q.TextBudget, q.Exact, q.ExactBelow, q.TextShare,
 	}
 	return sql, args, nil
 }
 
 func (s *Store) tuneSearch(ctx context.Context, tx pgx.Tx, q SearchQuery) error {
-	if q.Exact {
-		// Without index scans the kNN CTE becomes an exact sequential scan.
-		_, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on`)
-		return err
-	}
 	if q.EfSearch > 0 {
 		if _, err := tx.Exec(ctx, `SET LOCAL hnsw.ef_search = `+strconv.Itoa(min(q.EfSearch, 1000))); err != nil {
 			return err
@@ -233,10 +314,14 @@ func scanPassage(r pgx.CollectableRow) (govchat.Passage, error) {
 func (s *Store) ChunkIDsNear(ctx context.Context, sp Space, v []float32, k, efSearch int, exact bool) ([]int64, error) {
 	var ids []int64
 	err := pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, SearchQuery{Exact: exact, EfSearch: efSearch}); err != nil {
+		if err := s.tuneSearch(ctx, tx, SearchQuery{EfSearch: efSearch}); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, s.q(`SELECT chunk_id FROM {{schema}}.`+sp.table()+` ORDER BY embedding <=> $1 LIMIT $2`), pgvector.NewVector(v), k)
+		order := "embedding <=> $1"
+		if exact {
+			order = "(embedding <=> $1) + 0, chunk_id" // not an index ordering: a sequential scan
+		}
+		rows, err := tx.Query(ctx, s.q(`SELECT chunk_id FROM {{schema}}.`+sp.table()+` ORDER BY `+order+` LIMIT $2`), pgvector.NewVector(v), k)
 		if err != nil {
 			return err
 		}
@@ -263,6 +348,26 @@ func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
+	}
+	return out, nil
+}
+
+// TermChunks returns how many chunks hold each of lexemes, from the counts
+// search reads (text_terms); a lexeme no chunk holds is absent.
+func (s *Store) TermChunks(ctx context.Context, lexemes []string) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, s.q(`SELECT lexeme, chunks FROM {{schema}}.text_terms WHERE lexeme = ANY ($1::text[])`), lexemes)
+	if err != nil {
+		return nil, fmt.Errorf("store: term counts: %w", err)
+	}
+	out := map[string]int{}
+	var lexeme string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&lexeme, &n}, func() error {
+		out[lexeme] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: term counts: %w", err)
 	}
 	return out, nil
 }

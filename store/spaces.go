@@ -159,6 +159,7 @@ func (s *Store) createSpace(ctx context.Context, model string, dims int, state s
 				base_path     text NOT NULL,
 				embedding     vector(`+strconv.Itoa(dims)+`) NOT NULL
 			);
+			CREATE INDEX `+t+`_filter ON {{schema}}.`+t+` (locale, document_type);
 			CREATE INDEX `+t+`_hnsw ON {{schema}}.`+t+` USING hnsw (embedding vector_cosine_ops)
 				WITH (m = `+strconv.Itoa(hnswM)+`, ef_construction = `+strconv.Itoa(hnswEfConstruction)+`)`))
 		return err

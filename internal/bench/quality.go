@@ -106,6 +106,7 @@ type QualityRow struct {
 	Strict  Metrics
 	Lenient Metrics
 	Misses  []string // ids with no strict hit in the top 10
+	Late    []string // "id@rank" for strict hits below rank 1
 }
 
 // Match rules. Strict: the passage's page (URL without #fragment) equals an
@@ -198,6 +199,8 @@ func Quality(ctx context.Context, st retrieval.Store, emb retrieval.Embedder, it
 			row.Lenient.add(firstHit(ps, it.ExpectedSources, lenientMatch))
 			if sr == 0 {
 				row.Misses = append(row.Misses, it.ID)
+			} else if sr > 1 {
+				row.Late = append(row.Late, fmt.Sprintf("%s@%d", it.ID, sr))
 			}
 		}
 		row.Strict.divide(row.Items)
@@ -218,7 +221,8 @@ func PrintQuality(w io.Writer, rows []QualityRow, showMisses bool) {
 	if showMisses {
 		fmt.Fprintln(w)
 		for _, r := range rows {
-			fmt.Fprintf(w, "- %s: strict misses in the top 10: %s\n", r.Mode, strings.Join(r.Misses, ", "))
+			fmt.Fprintf(w, "- %s: strict misses in the top 10: %s; found below rank 1: %s\n", r.Mode,
+				strings.Join(r.Misses, ", "), strings.Join(r.Late, ", "))
 		}
 	}
 }
@@ -339,6 +343,12 @@ func Sweep(base retrieval.Options) []Mode {
 	}
 	for _, m := range []int{1, 3, 10} {
 		add(fmt.Sprintf("max per page=%d", m), func(o *retrieval.Options) { o.MaxPerPage = m })
+	}
+	for _, b := range []int{100, 500, 10000} {
+		add(fmt.Sprintf("text budget=%d", b), func(o *retrieval.Options) { o.TextBudget = b })
+	}
+	for _, f := range []float64{0.02, 0.1, 1} {
+		add(fmt.Sprintf("text share=%.2g", f), func(o *retrieval.Options) { o.TextShare = f })
 	}
 	for _, w := range []float64{0.5, 0.75, 1.5, 2} {
 		add(fmt.Sprintf("text weight=%.2g", w), func(o *retrieval.Options) { o.TextWeight = w })

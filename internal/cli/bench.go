@@ -48,6 +48,8 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	rrfK := fs.Int("rrf-k", 0, "override the RRF k")
 	depth := fs.Int("depth", 0, "override both ranker depths")
 	cands := fs.Int("candidates", 0, "override the fused candidate count")
+	budget := fs.Int("text-budget", 0, "override the most chunks the full-text ranker scores")
+	share := fs.Float64("text-share", 0, "override the share of all chunks the full-text ranker's matching words may hold")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
@@ -76,6 +78,7 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	}
 	base.RRFK, base.Candidates = *rrfK, *cands
 	base.VectorK, base.TextK = *depth, *depth
+	base.TextBudget, base.TextShare = *budget, *share
 	if *floorOnly {
 		return benchFloor(ctx, io, st, emb, items, base, *dataset, *detail, *save)
 	}
@@ -145,6 +148,7 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	rounds := fs.Int("rounds", 3, "times each question is run")
 	schema := fs.String("schema", "", "reuse this schema when it already holds chunks (with --keep, fill it once)")
 	keep := fs.Bool("keep", false, "keep the schema afterwards")
+	budget := fs.Int("text-budget", 0, "override the most chunks the full-text ranker scores")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
@@ -189,6 +193,7 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts.TextBudget = *budget
 	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, []int{40, 100, 200})
 	if err != nil {
 		return err
