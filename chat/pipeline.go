@@ -372,11 +372,15 @@ func (p *Pipeline) reconsider(ctx context.Context, route Decision, q, standalone
 }
 
 // offTopic reports whether a question the model let through with doubts
-// (it gave out_of_scope some weight) found only a weak match in the index:
-// then it is declined as out of scope rather than answered from the
+// lacks the index evidence it would need: out_of_scope weight and only a
+// weak match, or hardly any genuine_rag probability and no strong match.
+// It is then declined as out of scope rather than answered from the
 // nearest page.
 func offTopic(route Decision, res retrieval.Result) bool {
-	return route.Decider == deciderModel && route.Retrieve() && route.OffTopic >= offTopicWeak && weakMatch(res)
+	if route.Decider != deciderModel || !route.Retrieve() {
+		return false
+	}
+	return (route.OffTopic >= offTopicWeak && weakMatch(res)) || (route.Confidence < unsureGenuine && !strongMatch(res))
 }
 
 // route labels the question: the offline router always, then, with an LLM
