@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/retrieval"
@@ -187,9 +188,18 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	q, err := Normalise(req.Question, p.cfg.MaxQuestionChars)
 	switch {
 	case errors.Is(err, ErrEmpty):
+		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"empty")
 		t.fixed(StatusInvalid, MsgEmpty)
 		return nil
 	case errors.Is(err, ErrTooLong):
+		// Too long to answer, but never too long to signpost. Nothing is
+		// stored: the text was not checked for personal data.
+		if d, ok := p.CrisisCheck(req.Question); ok {
+			t.out.Route = d
+			t.fixed(StatusCrisis, d.Reply)
+			return nil
+		}
+		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"too_long")
 		t.fixed(StatusInvalid, MsgTooLong)
 		return nil
 	case err != nil:
@@ -323,6 +333,17 @@ func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Tur
 		}
 	}
 	return turns, nil
+}
+
+// CrisisCheck applies only the crisis part of the router, to text of any
+// length: the transports call it on messages they refuse as too long, so
+// that a person in crisis is signposted whatever they typed.
+func (p *Pipeline) CrisisCheck(text string) (Decision, bool) {
+	q, err := Normalise(text, utf8.RuneCountInString(text)+1)
+	if err != nil {
+		return Decision{}, false
+	}
+	return p.router.Crisis(q)
 }
 
 // decline ends the turn with the router's fixed reply.

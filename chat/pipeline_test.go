@@ -369,3 +369,28 @@ func TestPipelineDeclinesOffTopic(t *testing.T) {
 		}
 	}
 }
+
+// Over the length limit, crisis wording is still signposted; anything else
+// is refused as too long. Nothing is stored either way.
+func TestTooLongQuestion(t *testing.T) {
+	fx := corpus(t)
+	p := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{MaxQuestionChars: 40, Router: vectorRouter(t)}, nil)
+	for _, tc := range []struct {
+		q    string
+		want chat.AnswerStatus
+	}{
+		{"I have lost everything this year and honestly I want to kill myself", chat.StatusCrisis},
+		{"How much does it cost to renew an adult passport online these days?", chat.StatusInvalid},
+	} {
+		out, err := p.Ask(context.Background(), chat.Request{Question: tc.q}, chat.Events{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != tc.want || out.Route.Label == "" {
+			t.Errorf("Ask(%q) = %s, route %+v; want %s and a label", tc.q, out.Status, out.Route, tc.want)
+		}
+		if _, err := fx.st.GetMessage(context.Background(), out.MessageID); err == nil {
+			t.Errorf("Ask(%q) stored a message; want nothing stored", tc.q)
+		}
+	}
+}

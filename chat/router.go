@@ -218,6 +218,17 @@ func (r *Router) decide(q string, probs map[Label]float64, th thresholds) Decisi
 	return fromModel(q, probs, th)
 }
 
+// Crisis applies only the crisis rules and the model's crisis verdict.
+func (r *Router) Crisis(q string) (Decision, bool) {
+	if rule := crisisRule(q); rule != "" {
+		return r.crisis(q, 1, deciderRulePrefix+rule), true
+	}
+	if p := r.model.predict(q)[LabelCrisis]; p >= r.th.crisis {
+		return r.crisis(q, p, deciderModel), true
+	}
+	return Decision{}, false
+}
+
 // crisis picks the crisis reply: words for the person helping when the
 // message is about someone else.
 func (r *Router) crisis(q string, conf float64, decider string) Decision {

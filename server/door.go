@@ -47,6 +47,29 @@ func NewDoor(cfg Config, asker Asker, st Store, log *slog.Logger) *Door {
 // Composer is how the Asker makes answers.
 func (d *Door) Composer() string { return d.asker.Composer() }
 
+// crisisChecker is the part of chat.Pipeline that checks text of any
+// length for crisis wording.
+type crisisChecker interface {
+	CrisisCheck(text string) (chat.Decision, bool)
+}
+
+// CrisisReply returns the signposting for a message refused as too long
+// when it carries crisis wording: a person in crisis is signposted
+// whatever they typed. ok is false otherwise, or when the asker cannot
+// check.
+func (d *Door) CrisisReply(text string) (string, bool) {
+	cc, ok := d.asker.(crisisChecker)
+	if !ok {
+		return "", false
+	}
+	dec, ok := cc.CrisisCheck(text)
+	if ok {
+		d.metrics.asks.WithLabelValues(string(chat.StatusCrisis)).Inc()
+		d.metrics.routes.WithLabelValues(string(dec.Label)).Inc()
+	}
+	return dec.Reply, ok
+}
+
 // Caller is who is asking, for the limits and the audit log.
 type Caller struct {
 	IP        string // the client's address, from ClientIP

@@ -76,6 +76,9 @@ type DecodeError struct {
 	ID     string
 	Code   string
 	Reason string // for the citizen-facing message and the logs; never echoes input
+	// question is an over-long question's text, kept only so that it can
+	// be checked for crisis wording; it is never logged or echoed.
+	question string
 }
 
 func (e *DecodeError) Error() string { return "server: " + e.Code + ": " + e.Reason }
@@ -120,7 +123,7 @@ func DecodeClientMessage(data []byte, maxQuestionChars int) (ClientMessage, erro
 		}
 		m.Question = *w.Question
 		if maxQuestionChars > 0 && utf8.RuneCountInString(m.Question) > maxQuestionChars {
-			return ClientMessage{}, &DecodeError{ID: m.ID, Code: CodeTooLarge, Reason: "the question is too long"}
+			return ClientMessage{}, &DecodeError{ID: m.ID, Code: CodeTooLarge, Reason: "the question is too long", question: m.Question}
 		}
 		if w.ConversationID != nil && *w.ConversationID != "" {
 			if !ValidID(*w.ConversationID) {
@@ -218,6 +221,17 @@ func helloMessage(composer string, maxChars int) ServerMessage {
 
 func errorMessage(id, code, msg string) ServerMessage {
 	return ServerMessage{Type: "error", ID: id, Code: code, Message: msg}
+}
+
+// refusalText is the citizen-facing text for a refused message: the
+// crisis signposting for an over-long question with crisis wording.
+func (s *Server) refusalText(e *DecodeError) string {
+	if e.Code == CodeTooLarge {
+		if reply, ok := s.door.CrisisReply(e.question); ok {
+			return reply
+		}
+	}
+	return decodeErrorText(e)
 }
 
 // decodeErrorText is the citizen-facing text for a refused message.

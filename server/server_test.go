@@ -708,3 +708,30 @@ func getReady(t *testing.T, ts *testServer) (readyReport, int) {
 	}
 	return rep, resp.StatusCode
 }
+
+// crisisAsker is the fake asker plus the pipeline's crisis check, as the
+// real chat.Pipeline has.
+type crisisAsker struct {
+	*fakeAsker
+	p *chat.Pipeline
+}
+
+func (c crisisAsker) CrisisCheck(text string) (chat.Decision, bool) { return c.p.CrisisCheck(text) }
+
+// A question too long to answer is never too long to signpost.
+func TestTooLongCrisisIsSignposted(t *testing.T) {
+	asker := crisisAsker{&fakeAsker{composer: "offline"}, chat.NewPipeline(nil, nil, nil, chat.Config{}, nil)}
+	ts := start(t, Config{MaxQuestionChars: 30}, asker, nil)
+	ws := dial(t, ts.wsURL(), nil)
+	send(t, ws, `{"type":"ask","id":"c1","question":"I have lost my job and my flat and I want to end my life tonight"}`)
+	if m := read(t, ws); m.Type != "error" || m.Code != CodeTooLarge || !strings.Contains(m.Message, "116 123") {
+		t.Errorf("crisis over the limit: reply = %+v; want too_large with the crisis signposting", m)
+	}
+	send(t, ws, `{"type":"ask","id":"c2","question":"How much does it cost to renew a passport online please?"}`)
+	if m := read(t, ws); m.Type != "error" || m.Code != CodeTooLarge || strings.Contains(m.Message, "116 123") {
+		t.Errorf("ordinary over the limit: reply = %+v; want too_large without signposting", m)
+	}
+	if got := metricsText(t, ts); !strings.Contains(got, `govchat_asks_total{status="crisis"} 1`) {
+		t.Error("the signposted over-long question is not counted as crisis in /metrics")
+	}
+}

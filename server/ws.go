@@ -206,7 +206,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) {
-				c.reject(de.ID, de.Code, decodeErrorText(de))
+				c.reject(de.ID, de.Code, c.s.refusalText(de))
 				continue
 			}
 			c.reject("", CodeInternal, chat.MsgError)

@@ -279,6 +279,12 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 	case n == 0:
 		d.Error = "Enter your question"
 	case n > h.opts.MaxQuestionChars:
+		if reply, ok := h.crisisReply(question); ok {
+			// Too long to answer, never too long to signpost.
+			d.Turn = &turn{Question: question, Status: string(chat.StatusCrisis), Blocks: renderAnswer(reply, nil)}
+			h.render(w, http.StatusOK, d)
+			return
+		}
 		d.Error = fmt.Sprintf("Your question must be %d characters or fewer", h.opts.MaxQuestionChars)
 	}
 	if d.Error != "" {
@@ -359,6 +365,18 @@ func (h *handler) renderRefusal(w http.ResponseWriter, d pageData, status int, o
 	d.Turn.Status = string(out.Status)
 	d.Turn.Blocks = renderAnswer(msg, nil)
 	h.render(w, status, d)
+}
+
+// crisisReply asks the asker, when it can, whether an over-long question
+// carries crisis wording (server.Door can).
+func (h *handler) crisisReply(question string) (string, bool) {
+	cr, ok := h.opts.Asker.(interface {
+		CrisisReply(text string) (string, bool)
+	})
+	if !ok {
+		return "", false
+	}
+	return cr.CrisisReply(question)
 }
 
 // fallbackMessage is said when a turn ended without any text.

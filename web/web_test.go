@@ -451,3 +451,30 @@ func TestAskRefused(t *testing.T) {
 		})
 	}
 }
+
+// crisisFake also checks over-long questions for crisis wording, as
+// server.Door does.
+type crisisFake struct{ fakeAsker }
+
+func (c *crisisFake) CrisisReply(text string) (string, bool) {
+	if strings.Contains(text, "end my life") {
+		return chat.MsgCrisis, true
+	}
+	return "", false
+}
+
+func TestAskTooLongCrisisIsSignposted(t *testing.T) {
+	asker := &crisisFake{}
+	h := newHandler(t, Options{Asker: asker, MaxQuestionChars: 10})
+	rec := post(t, h, url.Values{"question": {"I cannot cope and I want to end my life"}}, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "116 123") {
+		t.Errorf("POST /ask with an over-long crisis question: status %d; want 200 with the signposting", rec.Code)
+	}
+	rec = post(t, h, url.Values{"question": {"How much is a passport renewal?"}}, nil)
+	if rec.Code != http.StatusUnprocessableEntity || strings.Contains(rec.Body.String(), "116 123") {
+		t.Errorf("POST /ask with an over-long ordinary question: status %d; want 422 without signposting", rec.Code)
+	}
+	if asker.got.Question != "" {
+		t.Errorf("Ask was called with %q; want no call for over-long questions", asker.got.Question)
+	}
+}

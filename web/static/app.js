@@ -608,6 +608,12 @@ function receive(m) {
       if (m.code === "rate_limited" || m.code === "service_off") showBanner("status", m.message || FALLBACK_MESSAGES[m.code]);
       if (pending && (m.id === pending.id || (!m.id && !pending.turn.messageID))) {
         pending.turn.fail(m.message, m.code);
+        if (m.code === "too_large") {
+          // Nothing is lost: the question goes back in the box to shorten.
+          page.question.value = pending.question;
+          page.question.dispatchEvent(new Event("input"));
+          showError(`Your question must be ${maxChars} characters or fewer`);
+        }
         pending = null;
         page.stop.hidden = true;
       } else if (!m.id && m.message && m.code !== "rate_limited" && m.code !== "service_off") {
@@ -640,10 +646,8 @@ page.form.addEventListener("submit", (event) => {
     showError("Enter your question");
     return;
   }
-  if ([...question].length > maxChars) {
-    showError(`Your question must be ${maxChars} characters or fewer`);
-    return;
-  }
+  // An over-long question is still sent: the server refuses it, but
+  // signposts urgent help first if it carries crisis wording.
   if (pending) {
     showError("Wait for the answer to your last question before you ask another");
     return;
