@@ -265,8 +265,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	}
 	t.stage("retrieval", searchStart)
 	if offTopic(route, *res) {
-		t.out.Route = decide(LabelOutOfScope, route.OffTopic, route.Decider+"+retrieval")
-		t.out.Route.Reply = MsgOutOfScopeUnsure
+		t.out.Route = declineDoubtful(route)
 		return p.decline(t, t.out.Route, checkStart)
 	}
 	t.out.Retrieved = res.Passages
@@ -390,6 +389,20 @@ func (p *Pipeline) reconsider(ctx context.Context, route Decision, q, standalone
 		return route, nil
 	}
 	return Decision{Label: LabelGenuineRAG, Confidence: 1 - route.Confidence, Decider: route.Decider + "+retrieval"}, &res
+}
+
+// declineDoubtful is the reply to a question offTopic turned away: the
+// fixed reply the model ranked highest, or, for out of scope, a reply that
+// says how to ask again (it may be a government question in words the
+// index does not know).
+func declineDoubtful(route Decision) Decision {
+	alt := route.Otherwise
+	if alt == "" || alt == LabelOutOfScope {
+		d := decide(LabelOutOfScope, route.OffTopic, route.Decider+"+retrieval")
+		d.Reply = MsgOutOfScopeUnsure
+		return d
+	}
+	return decide(alt, 1-route.Confidence, route.Decider+"+retrieval")
 }
 
 // offTopic reports whether a question the model let through with doubts

@@ -72,6 +72,10 @@ type Decision struct {
 	// OffTopic is the model's out_of_scope probability, which the pipeline
 	// weighs against the index's evidence (0 when a rule decided).
 	OffTopic float64
+	// Otherwise is the fixed-reply label the model ranked highest after
+	// genuine_rag (never a safety label): the reply used when the pipeline
+	// declines a doubtful question.
+	Otherwise Label
 }
 
 // Safety reports whether the label is one the pipeline never reconsiders:
@@ -265,12 +269,12 @@ func fromModel(q string, probs map[Label]float64, th thresholds) Decision {
 	case LabelMultiQuestions:
 		need = th.multi
 	}
-	off := probs[LabelOutOfScope]
+	off, alt := probs[LabelOutOfScope], otherwise(probs)
 	if bp < need || (smallTalk[best] && asksSomething(q)) {
-		return Decision{Label: LabelGenuineRAG, Confidence: probs[LabelGenuineRAG], Decider: deciderModel, OffTopic: off}
+		return Decision{Label: LabelGenuineRAG, Confidence: probs[LabelGenuineRAG], Decider: deciderModel, OffTopic: off, Otherwise: alt}
 	}
 	if best == LabelGenuineRAG {
-		return Decision{Label: LabelGenuineRAG, Confidence: bp, Decider: deciderModel, OffTopic: off}
+		return Decision{Label: LabelGenuineRAG, Confidence: bp, Decider: deciderModel, OffTopic: off, Otherwise: alt}
 	}
 	d := decide(best, bp, deciderModel)
 	d.OffTopic = off
@@ -315,6 +319,20 @@ func weakMatch(res retrieval.Result) bool {
 		return true
 	}
 	return res.BestText < strongText && res.Floor.MinVector > 0 && res.BestVector < res.Floor.MinVector-weakVectorMargin
+}
+
+// otherwise is the likeliest fixed-reply label that is not a safety one.
+func otherwise(probs map[Label]float64) Label {
+	best, bp := LabelOutOfScope, -1.0
+	for _, l := range AllLabels() {
+		if l == LabelGenuineRAG || l.Safety() {
+			continue
+		}
+		if probs[l] > bp {
+			best, bp = l, probs[l]
+		}
+	}
+	return best
 }
 
 // smallTalk labels never swallow a question: "thanks, and how much is
