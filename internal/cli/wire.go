@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"golang.org/x/time/rate"
-
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/config"
@@ -89,8 +87,6 @@ func logFloor(ctx context.Context, st *store.Store, log *slog.Logger) {
 	}
 	log.Info("no-content floor: "+floorText(sp), "model", sp.Model)
 }
-
-func toLimit(perSecond float64) rate.Limit { return rate.Limit(perSecond) }
 
 // stack is what serve, eval and the benchmarks share: the store, the
 // embedder, the retriever and, when configured, the LLM.
