@@ -370,20 +370,19 @@ func stepSources(d details, lead source) ([]source, error) {
 	return []source{lead}, nil
 }
 
-// contactSources renders a contact page's forms, email addresses, phone
-// numbers and postal addresses as sections.
-func contactSources(d details, lead source) ([]source, error) {
-	var forms []struct {
+// The contact details of a GOV.UK contact page, as the Content API gives them.
+type (
+	contactForm struct {
 		Title       string `json:"title"`
 		Link        string `json:"link"`
 		Description string `json:"description"`
 	}
-	var emails []struct {
+	contactEmail struct {
 		Title       string `json:"title"`
 		Email       string `json:"email"`
 		Description string `json:"description"`
 	}
-	var phones []struct {
+	contactPhone struct {
 		Title              string `json:"title"`
 		Number             string `json:"number"`
 		Textphone          string `json:"textphone"`
@@ -393,7 +392,7 @@ func contactSources(d details, lead source) ([]source, error) {
 		OpenHours          string `json:"open_hours"`
 		BestTimeToCall     string `json:"best_time_to_call"`
 	}
-	var posts []struct {
+	contactPost struct {
 		Title         string `json:"title"`
 		StreetAddress string `json:"street_address"`
 		Locality      string `json:"locality"`
@@ -402,6 +401,15 @@ func contactSources(d details, lead source) ([]source, error) {
 		WorldLocation string `json:"world_location"`
 		Description   string `json:"description"`
 	}
+)
+
+// contactSources renders a contact page's forms, email addresses, phone
+// numbers and postal addresses as sections.
+func contactSources(d details, lead source) ([]source, error) {
+	var forms []contactForm
+	var emails []contactEmail
+	var phones []contactPhone
+	var posts []contactPost
 	for _, f := range []struct {
 		key string
 		v   any
@@ -415,67 +423,84 @@ func contactSources(d details, lead source) ([]source, error) {
 			b.WriteString(h)
 		}
 	}
-	esc := func(s string) string { return html.EscapeString(collapseSpace(s)) }
 	var b strings.Builder
 	if len(forms) > 0 {
-		b.WriteString("<h2>Online forms</h2>\n")
-		for _, f := range forms {
-			if href := safeHref(f.Link); href != "" {
-				b.WriteString(`<p><a href="` + html.EscapeString(href) + `">` + esc(f.Title) + "</a></p>\n")
-			} else {
-				b.WriteString("<p>" + esc(f.Title) + "</p>\n")
-			}
-			b.WriteString(f.Description)
-		}
+		writeContactForms(&b, forms)
 		more(&b, "more_info_contact_form")
 	}
 	if len(emails) > 0 {
-		b.WriteString("<h2>Email</h2>\n")
-		for _, e := range emails {
-			addr := strings.TrimSpace(e.Email)
-			b.WriteString("<p>" + esc(e.Title) + `: <a href="mailto:` + html.EscapeString(addr) + `">` + html.EscapeString(addr) + "</a></p>\n")
-			b.WriteString(e.Description)
-		}
+		writeContactEmails(&b, emails)
 		more(&b, "more_info_email_address")
 	}
 	if len(phones) > 0 {
-		b.WriteString("<h2>Phone</h2>\n")
-		for _, p := range phones {
-			b.WriteString("<p><strong>" + esc(p.Title) + "</strong>")
-			for _, l := range [][2]string{{"Telephone", p.Number}, {"Textphone", p.Textphone}, {"From outside the UK", p.InternationalPhone}, {"Fax", p.Fax}} {
-				if v := collapseSpace(l[1]); v != "" {
-					b.WriteString("<br>" + l[0] + ": " + html.EscapeString(v))
-				}
-			}
-			b.WriteString("</p>\n")
-			b.WriteString(p.Description)
-			if t := collapseSpace(PlainText(p.OpenHours)); t != "" {
-				b.WriteString("<p>Opening times: " + html.EscapeString(t) + "</p>\n")
-			}
-			if t := collapseSpace(PlainText(p.BestTimeToCall)); t != "" {
-				b.WriteString("<p>Best time to call: " + html.EscapeString(t) + "</p>\n")
-			}
-		}
+		writeContactPhones(&b, phones)
 		more(&b, "more_info_phone_number")
 	}
 	if len(posts) > 0 {
-		b.WriteString("<h2>Post</h2>\n")
-		for _, p := range posts {
-			b.WriteString("<p><strong>" + esc(p.Title) + "</strong>")
-			for _, l := range []string{p.StreetAddress, p.Locality, p.Region, p.PostalCode, p.WorldLocation} {
-				for _, line := range strings.Split(strings.ReplaceAll(l, "\r", ""), "\n") {
-					if v := collapseSpace(line); v != "" {
-						b.WriteString("<br>" + html.EscapeString(v))
-					}
-				}
-			}
-			b.WriteString("</p>\n")
-			b.WriteString(p.Description)
-		}
+		writeContactPosts(&b, posts)
 		more(&b, "more_info_post_address")
 	}
 	lead.html = b.String()
 	return []source{lead}, nil
+}
+
+func escSpace(s string) string { return html.EscapeString(collapseSpace(s)) }
+
+func writeContactForms(b *strings.Builder, forms []contactForm) {
+	b.WriteString("<h2>Online forms</h2>\n")
+	for _, f := range forms {
+		if href := safeHref(f.Link); href != "" {
+			b.WriteString(`<p><a href="` + html.EscapeString(href) + `">` + escSpace(f.Title) + "</a></p>\n")
+		} else {
+			b.WriteString("<p>" + escSpace(f.Title) + "</p>\n")
+		}
+		b.WriteString(f.Description)
+	}
+}
+
+func writeContactEmails(b *strings.Builder, emails []contactEmail) {
+	b.WriteString("<h2>Email</h2>\n")
+	for _, e := range emails {
+		addr := strings.TrimSpace(e.Email)
+		b.WriteString("<p>" + escSpace(e.Title) + `: <a href="mailto:` + html.EscapeString(addr) + `">` + html.EscapeString(addr) + "</a></p>\n")
+		b.WriteString(e.Description)
+	}
+}
+
+func writeContactPhones(b *strings.Builder, phones []contactPhone) {
+	b.WriteString("<h2>Phone</h2>\n")
+	for _, p := range phones {
+		b.WriteString("<p><strong>" + escSpace(p.Title) + "</strong>")
+		for _, l := range [][2]string{{"Telephone", p.Number}, {"Textphone", p.Textphone}, {"From outside the UK", p.InternationalPhone}, {"Fax", p.Fax}} {
+			if v := collapseSpace(l[1]); v != "" {
+				b.WriteString("<br>" + l[0] + ": " + html.EscapeString(v))
+			}
+		}
+		b.WriteString("</p>\n")
+		b.WriteString(p.Description)
+		if t := collapseSpace(PlainText(p.OpenHours)); t != "" {
+			b.WriteString("<p>Opening times: " + html.EscapeString(t) + "</p>\n")
+		}
+		if t := collapseSpace(PlainText(p.BestTimeToCall)); t != "" {
+			b.WriteString("<p>Best time to call: " + html.EscapeString(t) + "</p>\n")
+		}
+	}
+}
+
+func writeContactPosts(b *strings.Builder, posts []contactPost) {
+	b.WriteString("<h2>Post</h2>\n")
+	for _, p := range posts {
+		b.WriteString("<p><strong>" + escSpace(p.Title) + "</strong>")
+		for _, l := range []string{p.StreetAddress, p.Locality, p.Region, p.PostalCode, p.WorldLocation} {
+			for _, line := range strings.Split(strings.ReplaceAll(l, "\r", ""), "\n") {
+				if v := collapseSpace(line); v != "" {
+					b.WriteString("<br>" + html.EscapeString(v))
+				}
+			}
+		}
+		b.WriteString("</p>\n")
+		b.WriteString(p.Description)
+	}
 }
 
 // consultationSources adds to the body the consultation's dates, how to
