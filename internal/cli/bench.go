@@ -60,16 +60,12 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, io.Err), false)
+	stk, err := openStorage(ctx, cfg, newLogger(cfg, io.Err), false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	base, err := searchOptions(cfg)
 	if err != nil {
 		return err

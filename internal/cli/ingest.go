@@ -52,16 +52,12 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, io.Err)
-	st, err := openStore(ctx, cfg, log, true)
+	stk, err := openStorage(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	syncer := ingest.NewSyncer(st, emb, log)
 
 	if (*f.gateSet != "" || len(f.mins) > 0) && (!*f.reembed || *f.gateSet == "" || len(f.mins) == 0) {

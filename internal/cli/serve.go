@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -167,19 +166,10 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 	url := fs.String("url", "ws://127.0.0.1:8080/ws", "websocket URL of a govchat server")
 	conv := fs.String("conversation", "", "continue this conversation (the id printed after an answer)")
 	asJSON := fs.Bool("json", false, "print only one JSON object with the answer as the last line")
-	// Let the question come before or after the flags.
-	var words []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		words = append(words, args[0])
-		args = args[1:]
+	words, err := parsePositional(fs, args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	words = append(words, fs.Args()...)
 	q := strings.TrimSpace(strings.Join(words, " "))
 	if q == "" {
 		fmt.Fprintln(io.Err, `usage: govchat ask "question" [--url ws://127.0.0.1:8080/ws] [--conversation ID] [--json]`)
