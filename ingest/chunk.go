@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -150,7 +151,7 @@ func sections(s source) []piece {
 		stack = append(stack, heading{level: 1, text: p})
 	}
 	base := len(stack)
-	cur := piece{path: s.path, headings: clone(stack), part: s.part}
+	cur := piece{path: s.path, headings: slices.Clone(stack), part: s.part}
 	var out []piece
 	for _, b := range s.blocks {
 		if b.kind != kindHeading {
@@ -164,15 +165,13 @@ func sections(s source) []piece {
 			stack = stack[:len(stack)-1]
 		}
 		stack = append(stack, heading{level: b.level, text: b.text, id: b.id})
-		cur = piece{path: s.path, headings: clone(stack), part: s.part}
+		cur = piece{path: s.path, headings: slices.Clone(stack), part: s.part}
 	}
 	if len(cur.blocks) > 0 {
 		out = append(out, cur)
 	}
 	return out
 }
-
-func clone[T any](s []T) []T { return append([]T(nil), s...) }
 
 // prefixLine is the first line of EmbedText: title and heading path.
 func (c chunker) prefixLine(hs []heading) string {
@@ -255,7 +254,7 @@ func (c chunker) overlap(blocks []block, room int) []block {
 		i--
 	}
 	if i < len(blocks) {
-		return clone(blocks[i:])
+		return slices.Clone(blocks[i:])
 	}
 	last := blocks[len(blocks)-1]
 	if last.kind != kindPara {
@@ -345,7 +344,7 @@ func (c chunker) join(a, b piece) (piece, bool) {
 		// Only a is small and b is not under a's headings: b would lose its place.
 		return piece{}, false
 	}
-	blocks := clone(a.blocks)
+	blocks := slices.Clone(a.blocks)
 	for _, h := range b.headings[common:] {
 		if h.level < 2 {
 			blocks = append(blocks, block{kind: kindPara, text: h.text, html: "<p><strong>" + html.EscapeString(h.text) + "</strong></p>"})

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -240,7 +241,7 @@ func travelAdviceLead(doc govchat.Document, d details) []block {
 		Name string `json:"name"`
 	}
 	_ = d.into("country", &country) // the name only improves the wording
-	name := cmpOr(country.Name, "this country")
+	name := cmp.Or(country.Name, "this country")
 	var alerts []string
 	_ = d.into("alert_status", &alerts)
 	var out []block
@@ -602,7 +603,7 @@ func manualSources(d details, base string, srcs []source) ([]source, error) {
 		return nil, err
 	}
 	for _, g := range groups {
-		s := source{path: base, prefix: []string{cmpOr(collapseSpace(g.Title), "Contents")}}
+		s := source{path: base, prefix: []string{cmp.Or(collapseSpace(g.Title), "Contents")}}
 		for _, c := range g.ChildSections {
 			label := collapseSpace(c.Title)
 			if id := collapseSpace(c.SectionID); id != "" {
