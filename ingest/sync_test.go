@@ -68,6 +68,7 @@ func chunkCount(t *testing.T, st *store.Store) (int, int) {
 }
 
 func TestSyncIsIncremental(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	emb := lexical(t, 64)
@@ -121,6 +122,7 @@ func TestSyncIsIncremental(t *testing.T) {
 }
 
 func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
@@ -165,6 +167,7 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 }
 
 func TestVariantsPreferLiveAndStable(t *testing.T) {
+	t.Parallel()
 	corpusDir := corpustest.CorpusDir(t)
 	st := storetest.New(t)
 	ctx := context.Background()
@@ -195,6 +198,7 @@ func TestVariantsPreferLiveAndStable(t *testing.T) {
 }
 
 func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
@@ -219,6 +223,7 @@ func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
 // A run that dies part-way leaves whole pages only, and a re-run completes it
 // to exactly the state of a clean run.
 func TestCrashedRunCompletesOnRerun(t *testing.T) {
+	t.Parallel()
 	corpusDir := corpustest.CorpusDir(t)
 	ctx := context.Background()
 	items := collect(t, corpusDir)
@@ -253,6 +258,7 @@ func TestCrashedRunCompletesOnRerun(t *testing.T) {
 }
 
 func TestPruneAndDryRun(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
@@ -286,6 +292,7 @@ func TestPruneAndDryRun(t *testing.T) {
 // Changing the embedder needs --reembed; readers keep the old space until
 // the new one is complete.
 func TestReembedSwitchesModel(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	items := collect(t, "testdata/items")
@@ -314,6 +321,7 @@ func TestReembedSwitchesModel(t *testing.T) {
 // The OpenAI-compatible embedder, against a fake server that speaks the
 // real /v1/embeddings wire format, batches across documents.
 func TestSyncWithOpenAIEmbedder(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	srv := llmtest.NewServer(t)
 	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "k", EmbeddingModel: "fake-embed", EmbeddingDimensions: 8, BatchSize: 16, RetryBaseDelay: time.Millisecond})
