@@ -90,10 +90,10 @@ func (c ContentAPI) fetcher() *fetcher {
 		client:        c.HTTPClient,
 		userAgent:     c.UserAgent,
 		maxRetries:    c.MaxRetries,
-		baseBackoff:   c.BaseBackoff,
-		maxBackoff:    c.MaxBackoff,
-		maxRetryAfter: c.MaxRetryAfter,
-		maxBodyBytes:  c.MaxBodyBytes,
+		baseBackoff:   positive(c.BaseBackoff, DefaultBaseBackoff),
+		maxBackoff:    positive(c.MaxBackoff, DefaultMaxBackoff),
+		maxRetryAfter: positive(c.MaxRetryAfter, DefaultMaxRetryAfter),
+		maxBodyBytes:  positive(c.MaxBodyBytes, DefaultMaxBodyBytes),
 		log:           orDiscard(c.Logger),
 		sleep:         c.sleep,
 	}
@@ -105,9 +105,7 @@ func (c ContentAPI) fetcher() *fetcher {
 	if limit == 0 {
 		limit = DefaultRate
 	}
-	if burst <= 0 {
-		burst = 1
-	}
+	burst = positive(burst, 1)
 	f.limiter = rate.NewLimiter(limit, burst)
 	if f.userAgent == "" {
 		f.userAgent = "govchat/" + version.Version + " (+https://github.com/govchat/govchat)"
@@ -117,18 +115,6 @@ func (c ContentAPI) fetcher() *fetcher {
 		f.maxRetries = DefaultMaxRetries
 	case f.maxRetries < 0:
 		f.maxRetries = 0
-	}
-	if f.baseBackoff <= 0 {
-		f.baseBackoff = DefaultBaseBackoff
-	}
-	if f.maxBackoff <= 0 {
-		f.maxBackoff = DefaultMaxBackoff
-	}
-	if f.maxRetryAfter <= 0 {
-		f.maxRetryAfter = DefaultMaxRetryAfter
-	}
-	if f.maxBodyBytes <= 0 {
-		f.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	if f.sleep == nil {
 		f.sleep = sleep
@@ -166,11 +152,7 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 	if err != nil {
 		return err
 	}
-	workers := c.Concurrency
-	if workers <= 0 {
-		workers = DefaultConcurrency
-	}
-	workers = min(workers, max(len(paths), 1))
+	workers := min(positive(c.Concurrency, DefaultConcurrency), max(len(paths), 1))
 
 	type slot struct {
 		done  chan struct{}
@@ -427,4 +409,12 @@ func isJSON(ct string) bool {
 func isXML(ct string) bool {
 	mt := mediaType(ct)
 	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
+}
+
+// positive is v, or def when v is not above zero.
+func positive[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
