@@ -42,21 +42,21 @@ func (o ChunkOptions) withDefaults() ChunkOptions {
 		o.MaxTokens = DefaultMaxTokens
 	}
 	o.MaxTokens = max(o.MaxTokens, minMaxTokens)
-	switch {
-	case o.OverlapTokens == 0:
-		o.OverlapTokens = DefaultOverlapTokens
-	case o.OverlapTokens < 0:
-		o.OverlapTokens = 0
-	}
-	o.OverlapTokens = min(o.OverlapTokens, o.MaxTokens/4)
-	switch {
-	case o.MinTokens == 0:
-		o.MinTokens = DefaultMinTokens
-	case o.MinTokens < 0:
-		o.MinTokens = 0
-	}
-	o.MinTokens = min(o.MinTokens, o.MaxTokens/2)
+	o.OverlapTokens = min(zeroDefault(o.OverlapTokens, DefaultOverlapTokens), o.MaxTokens/4)
+	o.MinTokens = min(zeroDefault(o.MinTokens, DefaultMinTokens), o.MaxTokens/2)
 	return o
+}
+
+// zeroDefault is def when v is 0 (unset), 0 when v is negative (none
+// wanted), and v otherwise.
+func zeroDefault(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // EstimateTokens approximates how many tokens a model's tokenizer makes of s:
@@ -308,7 +308,7 @@ func (c chunker) merge(pieces []piece) []piece {
 		if last.part == p.part && last.path == p.path {
 			// Equal heading paths mean one section that came from two
 			// sources (a lead and a body field): join them when they fit.
-			if p.tokens < c.opts.MinTokens || last.tokens < c.opts.MinTokens || sameHeadings(last.headings, p.headings) {
+			if p.tokens < c.opts.MinTokens || last.tokens < c.opts.MinTokens || slices.Equal(last.headings, p.headings) {
 				if m, ok := c.join(*last, p); ok {
 					*last = m
 					continue
@@ -318,18 +318,6 @@ func (c chunker) merge(pieces []piece) []piece {
 		out = append(out, p)
 	}
 	return out
-}
-
-func sameHeadings(a, b []heading) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // join appends b to a under a's headings, inserting the headings b adds.

@@ -419,27 +419,24 @@ func contactSources(d details, lead source) ([]source, error) {
 			return nil, err
 		}
 	}
-	more := func(b *strings.Builder, key string) {
-		if h, err := d.html(key); err == nil {
+	var b strings.Builder
+	for _, sec := range []struct {
+		n     int
+		write func(*strings.Builder)
+		more  string // the details field of further text for the section
+	}{
+		{len(forms), func(b *strings.Builder) { writeContactForms(b, forms) }, "more_info_contact_form"},
+		{len(emails), func(b *strings.Builder) { writeContactEmails(b, emails) }, "more_info_email_address"},
+		{len(phones), func(b *strings.Builder) { writeContactPhones(b, phones) }, "more_info_phone_number"},
+		{len(posts), func(b *strings.Builder) { writeContactPosts(b, posts) }, "more_info_post_address"},
+	} {
+		if sec.n == 0 {
+			continue
+		}
+		sec.write(&b)
+		if h, err := d.html(sec.more); err == nil {
 			b.WriteString(h)
 		}
-	}
-	var b strings.Builder
-	if len(forms) > 0 {
-		writeContactForms(&b, forms)
-		more(&b, "more_info_contact_form")
-	}
-	if len(emails) > 0 {
-		writeContactEmails(&b, emails)
-		more(&b, "more_info_email_address")
-	}
-	if len(phones) > 0 {
-		writeContactPhones(&b, phones)
-		more(&b, "more_info_phone_number")
-	}
-	if len(posts) > 0 {
-		writeContactPosts(&b, posts)
-		more(&b, "more_info_post_address")
 	}
 	lead.html = b.String()
 	return []source{lead}, nil
