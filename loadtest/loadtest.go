@@ -343,15 +343,7 @@ func (r *run) idle(ctx context.Context, dialled chan<- struct{}) {
 		return
 	}
 	r.rec.opened()
-	read := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				read <- err
-				return
-			}
-		}
-	}()
+	read := discardReads(c)
 	select {
 	case err := <-read:
 		r.rec.closed()
@@ -421,15 +413,7 @@ func (r *run) asker(ctx context.Context, i int, finished func()) {
 	if c == nil {
 		return
 	}
-	read := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				read <- err
-				return
-			}
-		}
-	}()
+	read := discardReads(c)
 	select {
 	case <-r.stop:
 	case <-ctx.Done():
@@ -496,4 +480,19 @@ func (r *run) ask(ctx context.Context, c *websocket.Conn, id, question string) (
 			return true, true
 		}
 	}
+}
+
+// discardReads reads and drops c's messages until a read fails, and sends
+// that error on the channel it returns.
+func discardReads(c *websocket.Conn) <-chan error {
+	read := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				read <- err
+				return
+			}
+		}
+	}()
+	return read
 }
