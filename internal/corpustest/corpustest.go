@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"testing"
 )
 
@@ -111,4 +112,20 @@ func DevItems[T any](t testing.TB) []T {
 		t.Fatalf("eval set %s is empty", path)
 	}
 	return items
+}
+
+// CorpusFiles are the shared corpus's Content API items (*.json), sorted.
+// A corpus without any fails the test.
+func CorpusFiles(t testing.TB) []string {
+	t.Helper()
+	dir := CorpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("%s holds no .json items", dir)
+	}
+	sort.Strings(files)
+	return files
 }
