@@ -298,11 +298,7 @@ func runEvalExportBEIR(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
-	if len(cfg.AllowSchemas) > 0 {
-		popts.Schemas = cfg.AllowSchemas
-	}
-	parsed, err := ingest.Collect(ctx, source.Dir{Path: *corpus}, popts)
+	parsed, err := ingest.Collect(ctx, source.Dir{Path: *corpus}, parseOptions(cfg))
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,20 @@ import (
 	"github.com/govchat/govchat/store"
 )
 
+// fetchUserAgent names govchat to the sites it fetches from.
+func fetchUserAgent() string {
+	return "govchat/" + version.Version + " (+https://github.com/govchat/govchat)"
+}
+
+// parseOptions maps configuration onto the parser's.
+func parseOptions(cfg config.Config) ingest.ParseOptions {
+	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
+	if len(cfg.AllowSchemas) > 0 {
+		popts.Schemas = cfg.AllowSchemas
+	}
+	return popts
+}
+
 // ingestFlags are runIngest's own flags.
 type ingestFlags struct {
 	from, contentAPI, pathsFile, sitemap, onePath, prune, gateSet *string
@@ -75,11 +89,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
-	if len(cfg.AllowSchemas) > 0 {
-		popts.Schemas = cfg.AllowSchemas
-	}
-	stats, err := syncRecorded(ctx, io, st, syncer, log, src, label, popts, doPrune, *f.dryRun)
+	stats, err := syncRecorded(ctx, io, st, syncer, log, src, label, parseOptions(cfg), doPrune, *f.dryRun)
 	if err != nil {
 		return err
 	}
@@ -95,7 +105,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 // source is where the content comes from, a label for the run record, and
 // whether the source is complete (so pruning is on by default).
 func (f ingestFlags) source(io IO, log *slog.Logger) (ingest.ItemSource, string, bool, error) {
-	api := source.ContentAPI{BaseURL: *f.contentAPI, Rate: rate.Limit(*f.rate), UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
+	api := source.ContentAPI{BaseURL: *f.contentAPI, Rate: rate.Limit(*f.rate), UserAgent: fetchUserAgent(), Logger: log}
 	switch {
 	case *f.from != "":
 		info, err := os.Stat(*f.from)
