@@ -239,27 +239,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep := Report{URL: cfg.URL, ConnsTarget: cfg.Conns, Askers: cfg.Askers}
 	rep.ServerRSSBeforeBytes = processRSS(cfg.ServerPID)
-	begin := time.Now()
-
 	var idle, asking, askers sync.WaitGroup
-	dialled := make(chan struct{}, cfg.Conns)
 	nIdle := cfg.Conns - cfg.Askers
-	for i := range nIdle {
-		idle.Go(func() {
-			at := begin.Add(cfg.Ramp * time.Duration(i) / time.Duration(nIdle))
-			if !sleepUntil(ctx, at) {
-				dialled <- struct{}{}
-				return
-			}
-			r.idle(ctx, dialled)
-		})
-	}
-	for range nIdle {
-		select {
-		case <-dialled:
-		case <-ctx.Done():
-		}
-	}
+	r.openIdle(ctx, &idle, nIdle)
 	sleepUntil(ctx, time.Now().Add(cfg.Settle))
 	rep.ServerRSSIdleBytes = processRSS(cfg.ServerPID)
 	if held := r.rec.heldNow(); held > 0 && rep.ServerRSSBeforeBytes > 0 && rep.ServerRSSIdleBytes > 0 {
@@ -289,6 +271,29 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep.DurationS = askEnd.Sub(r.askStart).Seconds()
 	r.rec.fill(&rep)
 	return rep, nil
+}
+
+// openIdle dials n idle connections spread evenly over the ramp, and returns
+// once each has been dialled or given up on (ctx ended).
+func (r *run) openIdle(ctx context.Context, idle *sync.WaitGroup, n int) {
+	begin := time.Now()
+	dialled := make(chan struct{}, r.cfg.Conns)
+	for i := range n {
+		idle.Go(func() {
+			at := begin.Add(r.cfg.Ramp * time.Duration(i) / time.Duration(n))
+			if !sleepUntil(ctx, at) {
+				dialled <- struct{}{}
+				return
+			}
+			r.idle(ctx, dialled)
+		})
+	}
+	for range n {
+		select {
+		case <-dialled:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // sleepUntil waits for t; false if ctx ended first.
