@@ -154,15 +154,6 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 	}
 	workers := min(positive(c.Concurrency, DefaultConcurrency), max(len(paths), 1))
 
-	type slot struct {
-		done  chan struct{}
-		item  Item
-		fatal error
-	}
-	type job struct {
-		path string
-		slot *slot
-	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -175,23 +166,7 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 	// fetched bodies can wait for a slow consumer.
 	pending := make(chan *slot, 2*workers)
 	jobs := make(chan job)
-	wg.Go(func() {
-		defer close(pending)
-		defer close(jobs)
-		for _, p := range paths {
-			s := &slot{done: make(chan struct{})}
-			select {
-			case pending <- s:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- job{p, s}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	})
+	wg.Go(func() { feedJobs(ctx, paths, pending, jobs) })
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
@@ -218,6 +193,40 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 		return fmt.Errorf("source: fetching content items: %w", err)
 	}
 	return nil
+}
+
+// slot is one path's place in the output order: done is closed once item
+// or fatal is set.
+type slot struct {
+	done  chan struct{}
+	item  Item
+	fatal error
+}
+
+// job is a path for a worker to fetch into its slot.
+type job struct {
+	path string
+	slot *slot
+}
+
+// feedJobs queues each path's slot in path order, then hands the path to a
+// worker; it closes both channels when done or when ctx ends.
+func feedJobs(ctx context.Context, paths []string, pending chan<- *slot, jobs chan<- job) {
+	defer close(pending)
+	defer close(jobs)
+	for _, p := range paths {
+		s := &slot{done: make(chan struct{})}
+		select {
+		case pending <- s:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case jobs <- job{p, s}:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func baseURL(s string) (string, error) {
