@@ -522,30 +522,12 @@ func consultationSources(schema string, d details, lead source, fields func([]so
 	if err != nil {
 		return nil, err
 	}
-	var ways struct {
-		LinkURL       string `json:"link_url"`
-		Email         string `json:"email"`
-		PostalAddress string `json:"postal_address"`
-		AttachmentURL string `json:"attachment_url"`
-	}
-	if err := d.into("ways_to_respond", &ways); err != nil {
+	ways, err := waysToRespond(d)
+	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	if u := safeHref(ways.LinkURL); u != "" {
-		b.WriteString(`<p>Respond online: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
-	}
-	if e := strings.TrimSpace(ways.Email); e != "" {
-		b.WriteString(`<p>Email: <a href="mailto:` + html.EscapeString(e) + `">` + html.EscapeString(e) + "</a></p>\n")
-	}
-	if p := strings.TrimSpace(ways.PostalAddress); p != "" {
-		b.WriteString("<p>Write to:<br>" + strings.ReplaceAll(html.EscapeString(strings.ReplaceAll(p, "\r", "")), "\n", "<br>") + "</p>\n")
-	}
-	if u := safeHref(ways.AttachmentURL); u != "" {
-		b.WriteString(`<p>Response form: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
-	}
-	if b.Len() > 0 {
-		srcs = append(srcs, source{path: lead.path, prefix: []string{"Ways to respond"}, html: b.String()})
+	if ways != "" {
+		srcs = append(srcs, source{path: lead.path, prefix: []string{"Ways to respond"}, html: ways})
 	}
 	for _, f := range [][3]string{
 		{"public_feedback_detail", "public_feedback_documents", "Feedback received"},
@@ -571,6 +553,34 @@ func consultationSources(schema string, d details, lead source, fields func([]so
 		}
 	}
 	return srcs, nil
+}
+
+// waysToRespond renders a consultation's ways to respond; "" when it lists
+// none.
+func waysToRespond(d details) (string, error) {
+	var ways struct {
+		LinkURL       string `json:"link_url"`
+		Email         string `json:"email"`
+		PostalAddress string `json:"postal_address"`
+		AttachmentURL string `json:"attachment_url"`
+	}
+	if err := d.into("ways_to_respond", &ways); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if u := safeHref(ways.LinkURL); u != "" {
+		b.WriteString(`<p>Respond online: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
+	}
+	if e := strings.TrimSpace(ways.Email); e != "" {
+		b.WriteString(`<p>Email: <a href="mailto:` + html.EscapeString(e) + `">` + html.EscapeString(e) + "</a></p>\n")
+	}
+	if p := strings.TrimSpace(ways.PostalAddress); p != "" {
+		b.WriteString("<p>Write to:<br>" + strings.ReplaceAll(html.EscapeString(strings.ReplaceAll(p, "\r", "")), "\n", "<br>") + "</p>\n")
+	}
+	if u := safeHref(ways.AttachmentURL); u != "" {
+		b.WriteString(`<p>Response form: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
+	}
+	return b.String(), nil
 }
 
 // displayDate formats an RFC 3339 time as GOV.UK does ("7 August 2014"), in
