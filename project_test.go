@@ -3,6 +3,7 @@ package govchat_test
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,28 +15,34 @@ func TestImportBoundaries(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
+	// The packages allowed to import each dependency, by exact import path
+	// (docs/architecture.md, "Packages and their boundaries").
+	const mod = "github.com/govchat/govchat"
 	owners := map[string][]string{
-		"github.com/sashabaranov/go-openai": {"/llm"},
-		"github.com/gorilla/websocket":      {"/server", "/loadtest", "/tools/hostileclients"},
-		"github.com/jackc/pgx/v5":           {"/store", "/internal/bench"},
+		"github.com/sashabaranov/go-openai": {mod + "/llm"},
+		"github.com/gorilla/websocket":      {mod + "/server", mod + "/loadtest", mod + "/tools/hostileclients"},
+		"github.com/jackc/pgx/v5":           {mod + "/store", mod + "/store/storetest", mod + "/internal/bench"},
 	}
+	listed := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := fields[0]
+		listed[pkg] = true
 		for _, imp := range fields[1:] {
 			for dep, allowed := range owners {
 				if imp != dep && !strings.HasPrefix(imp, dep+"/") {
 					continue
 				}
-				ok := false
-				for _, a := range allowed {
-					if strings.Contains(pkg, "github.com/govchat/govchat"+a) {
-						ok = true
-					}
-				}
-				if !ok {
+				if !slices.Contains(allowed, pkg) {
 					t.Errorf("%s imports %s; only %v may", pkg, imp, allowed)
 				}
+			}
+		}
+	}
+	for dep, allowed := range owners {
+		for _, pkg := range allowed {
+			if !listed[pkg] {
+				t.Errorf("%s may import %s but is not a package of this module", pkg, dep)
 			}
 		}
 	}

@@ -1,9 +1,6 @@
 package chat
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/govchat/govchat/internal/corpustest"
@@ -19,35 +16,7 @@ type devItem struct {
 
 // loadDev reads the shared development question set, a sibling of the
 // repository. CI must have it, so there a missing file fails the test.
-func loadDev(t *testing.T) []devItem {
-	t.Helper()
-	path := corpustest.DevSet(t)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var items []devItem
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var it devItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatalf("eval set %s: %v", path, err)
-		}
-		items = append(items, it)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("eval set %s: %v", path, err)
-	}
-	if len(items) == 0 {
-		t.Fatalf("eval set %s is empty", path)
-	}
-	return items
-}
+func loadDev(t *testing.T) []devItem { return corpustest.DevItems[devItem](t) }
 
 // TestDevSetChecks runs the offline checks in pipeline order over the dev
 // questions: personal data must be caught, jailbreaks blocked, and no real

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,7 +113,7 @@ func TestDetectPII(t *testing.T) {
 			for _, m := range got {
 				kinds = append(kinds, m.Kind)
 			}
-			if !equalKinds(kinds, tt.want) {
+			if !slices.Equal(kinds, tt.want) {
 				t.Fatalf("DetectPII(%q) = %v; want kinds %v", tt.in, got, tt.want)
 			}
 			for i, want := range tt.text {
@@ -122,18 +123,6 @@ func TestDetectPII(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalKinds(a, b []PIIKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRedact(t *testing.T) {

@@ -1,10 +1,8 @@
 package chat_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"os"
 	"strings"
@@ -65,25 +63,7 @@ type devItem struct {
 	Note            string      `json:"note"`
 }
 
-func loadDev(t *testing.T) []devItem {
-	t.Helper()
-	f, err := os.Open(corpustest.DevSet(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var items []devItem
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var it devItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, it)
-	}
-	return items
-}
+func loadDev(t *testing.T) []devItem { return corpustest.DevItems[devItem](t) }
 
 // logBuffer captures everything the pipeline logs.
 type logBuffer struct {

@@ -95,13 +95,3 @@ func writeAtomic(path string, data []byte) error {
 	}
 	return nil
 }
-
-// WriteVectorFile writes words (most frequent first) and their vectors as a
-// vector file. Tests and tools use it to make small synthetic files.
-func WriteVectorFile(path string, words []string, vecs [][]float32) error {
-	data, err := encodeVectors(words, vecs)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(path, data)
-}

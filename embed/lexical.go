@@ -34,14 +34,7 @@ func (l *Lexical) Dimensions() int { return l.dims }
 // Embed returns one unit vector per text, or a zero vector for a text with
 // no words.
 func (l *Lexical) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
-		}
-		out[i] = l.embed(t)
-	}
-	return out, nil
+	return embedEach(ctx, texts, l.embed)
 }
 
 func (l *Lexical) embed(text string) []float32 {

@@ -126,14 +126,7 @@ func (l *Local) Dimensions() int { return l.vec.Dims() + l.lexDims }
 // Embed returns one unit vector per text, in order. A text with no words
 // gives a zero vector.
 func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("embed: %w", err)
-		}
-		out[i] = l.embed(t)
-	}
-	return out, nil
+	return embedEach(ctx, texts, l.embed)
 }
 
 func (l *Local) embed(text string) []float32 {
@@ -180,4 +173,16 @@ func (l *Local) removeCommon(v []float32) {
 	for i, u := range l.vec.common {
 		v[i] -= dot * u
 	}
+}
+
+// embedEach embeds each text with embed, stopping when ctx ends.
+func embedEach(ctx context.Context, texts []string, embed func(string) []float32) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+		out[i] = embed(t)
+	}
+	return out, nil
 }

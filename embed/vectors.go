@@ -136,29 +136,8 @@ func decodeVectors(data []byte, verify bool) (*Vectors, error) {
 	// One string holds every word, so the vocabulary is a single allocation.
 	words := string(body[off : off+int(wordBytes)])
 	off += int(wordBytes)
-	v.words = make([]string, 0, count)
-	v.index = make(map[string]int32, count)
-	for len(words) > 0 {
-		n, k := uvarint(words)
-		if k <= 0 || n == 0 || n > maxWordLen || n > uint64(len(words)-k) {
-			return nil, fmt.Errorf("bad length for word %d", len(v.words))
-		}
-		w := words[k : k+int(n)]
-		words = words[k+int(n):]
-		if !utf8.ValidString(w) {
-			return nil, fmt.Errorf("word %d is not UTF-8", len(v.words))
-		}
-		if len(v.words) == int(count) {
-			return nil, fmt.Errorf("more than %d words", count)
-		}
-		if _, dup := v.index[w]; dup {
-			return nil, fmt.Errorf("word %q appears twice", w)
-		}
-		v.index[w] = int32(len(v.words))
-		v.words = append(v.words, w)
-	}
-	if len(v.words) != int(count) {
-		return nil, fmt.Errorf("%d words, header says %d", len(v.words), count)
+	if err := v.readWords(words, int(count)); err != nil {
+		return nil, err
 	}
 	v.scales = make([]float32, count)
 	for i := range v.scales {
@@ -170,17 +149,56 @@ func decodeVectors(data []byte, verify bool) (*Vectors, error) {
 		off += 4
 	}
 	v.codes = body[off:]
+	if err := checkCommon(v.common); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// readWords fills the vocabulary from its encoding: count words, each a
+// uvarint length and UTF-8 bytes, none repeated.
+func (v *Vectors) readWords(words string, count int) error {
+	v.words = make([]string, 0, count)
+	v.index = make(map[string]int32, count)
+	for len(words) > 0 {
+		n, k := uvarint(words)
+		if k <= 0 || n == 0 || n > maxWordLen || n > uint64(len(words)-k) {
+			return fmt.Errorf("bad length for word %d", len(v.words))
+		}
+		w := words[k : k+int(n)]
+		words = words[k+int(n):]
+		if !utf8.ValidString(w) {
+			return fmt.Errorf("word %d is not UTF-8", len(v.words))
+		}
+		if len(v.words) == count {
+			return fmt.Errorf("more than %d words", count)
+		}
+		if _, dup := v.index[w]; dup {
+			return fmt.Errorf("word %q appears twice", w)
+		}
+		v.index[w] = int32(len(v.words))
+		v.words = append(v.words, w)
+	}
+	if len(v.words) != count {
+		return fmt.Errorf("%d words, header says %d", len(v.words), count)
+	}
+	return nil
+}
+
+// checkCommon refuses a common component that is not a finite vector of at
+// most unit length.
+func checkCommon(common []float32) error {
 	var norm float64
-	for _, c := range v.common {
+	for _, c := range common {
 		if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
-			return nil, errors.New("bad common component")
+			return errors.New("bad common component")
 		}
 		norm += float64(c) * float64(c)
 	}
 	if norm > 1.01 {
-		return nil, errors.New("common component is not a unit vector")
+		return errors.New("common component is not a unit vector")
 	}
-	return v, nil
+	return nil
 }
 
 // uvarint is binary.Uvarint for a string, avoiding a copy of the word table.

@@ -58,8 +58,10 @@ func TestPipelineOnDevItems(t *testing.T) {
 			t.Errorf("behaviour.%s = %v; want 1", kind, got)
 		}
 	}
-	if rep.Retrieval.Questions == 0 || rep.Retrieval.RecallAt10 < 0.5 {
-		t.Errorf("retrieval over %d questions: recall@10 = %v; want at least 0.5", rep.Retrieval.Questions, rep.Retrieval.RecallAt10)
+	t.Logf("retrieval over %d questions: recall@10 = %v, recall@5 = %v, MRR = %v", rep.Retrieval.Questions, rep.Retrieval.RecallAt10, rep.Retrieval.RecallAt5, rep.Retrieval.MRR)
+	// Measured: 0.75 (6 of 8) with the local embedder on the dev database.
+	if rep.Retrieval.Questions == 0 || rep.Retrieval.RecallAt10 < 0.75 {
+		t.Errorf("retrieval over %d questions: recall@10 = %v; want at least 0.75", rep.Retrieval.Questions, rep.Retrieval.RecallAt10)
 	}
 	for i, it := range rep.Items {
 		if items[i].Kind == KindPII && (it.Question != "" || it.Standalone != "" || len(it.Retrieved) > 0) {

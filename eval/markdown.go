@@ -57,10 +57,16 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	writeAnswers(&b, r.Items)
+	writeWrong(&b, r.Items)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
+// writeWrong lists the questions that went wrong, with what was expected.
+func writeWrong(b *strings.Builder, items []ItemReport) {
 	b.WriteString("\n## Questions that went wrong\n\n")
 	wrong := 0
-	for _, it := range r.Items {
+	for _, it := range items {
 		if it.Correct && (len(it.Expected) == 0 || len(it.HitRanks) > 0) {
 			continue
 		}
@@ -69,29 +75,27 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		if q == "" {
 			q = "(not shown: it holds personal data)"
 		}
-		fmt.Fprintf(&b, "### %s (%s)\n\n- Question: %s\n- Status: %s\n", it.ID, it.Kind, mdText(q), it.Status)
+		fmt.Fprintf(b, "### %s (%s)\n\n- Question: %s\n- Status: %s\n", it.ID, it.Kind, mdText(q), it.Status)
 		if it.Standalone != "" && it.Standalone != it.Question {
-			fmt.Fprintf(&b, "- Rewritten: %s\n", mdText(it.Standalone))
+			fmt.Fprintf(b, "- Rewritten: %s\n", mdText(it.Standalone))
 		}
 		if len(it.Expected) > 0 {
-			fmt.Fprintf(&b, "- Expected: %s; hit ranks %v\n", strings.Join(it.Expected, ", "), it.HitRanks)
+			fmt.Fprintf(b, "- Expected: %s; hit ranks %v\n", strings.Join(it.Expected, ", "), it.HitRanks)
 		}
 		if len(it.FactsMissing) > 0 {
-			fmt.Fprintf(&b, "- Missing facts: %s\n", mdText(strings.Join(it.FactsMissing, "; ")))
+			fmt.Fprintf(b, "- Missing facts: %s\n", mdText(strings.Join(it.FactsMissing, "; ")))
 		}
 		for _, p := range it.Problems {
-			fmt.Fprintf(&b, "- Problem: %s\n", mdText(p))
+			fmt.Fprintf(b, "- Problem: %s\n", mdText(p))
 		}
 		if it.Error != "" {
-			fmt.Fprintf(&b, "- Error: %s\n", mdText(it.Error))
+			fmt.Fprintf(b, "- Error: %s\n", mdText(it.Error))
 		}
 		b.WriteString("\n")
 	}
 	if wrong == 0 {
 		b.WriteString("None.\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // writeTags writes the by_tag figures, one row per tag.

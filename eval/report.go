@@ -225,106 +225,130 @@ func score(items []Item, results []Result, cfg RunConfig) Report {
 	if rep.Config.RetrievalSource == "" {
 		rep.Config.RetrievalSource = "composer"
 	}
-
-	var lenient, strict [10]int
-	var mrr, smrr, ndcg, sndcg float64
-	var nRet, nCtx int
-	var facts, found, allFacts, nAns int
-	var cited, citedOK, citRecall, nCit int
-	var totals []float64
-	stages := map[string][]float64{}
-
+	t := tally{stages: map[string][]float64{}}
 	for i, it := range items {
 		res := results[i]
-		out := res.Outcome
 		ir := itemReport(it, res)
-
-		scored := (it.Kind == KindAnswerable || it.Kind == KindFollowup) && len(it.ExpectedSources) > 0
-		if scored {
-			nRet++
-			for k := 1; k <= 10; k++ {
-				if RecallAt(ir.HitRanks, k) {
-					lenient[k-1]++
-				}
-				if RecallAt(ir.StrictHitRanks, k) {
-					strict[k-1]++
-				}
-			}
-			mrr += ReciprocalRank(ir.HitRanks)
-			smrr += ReciprocalRank(ir.StrictHitRanks)
-			ndcg += NDCG(ir.Retrieved, it.ExpectedSources, 10, true)
-			sndcg += NDCG(ir.Retrieved, it.ExpectedSources, 10, false)
-			if len(HitRanks(ir.Context, it.ExpectedSources, true)) > 0 {
-				nCtx++
-			}
-			nCit++
-			any := false
-			for _, c := range ir.Cited {
-				cited++
-				if matchesAny(c, it.ExpectedSources, true) {
-					citedOK++
-					any = true
-				}
-			}
-			if any {
-				citRecall++
-			}
+		if (it.Kind == KindAnswerable || it.Kind == KindFollowup) && len(it.ExpectedSources) > 0 {
+			t.retrieval(it, ir)
 		}
 		if len(it.MustInclude) > 0 {
-			nAns++
-			facts += len(it.MustInclude)
-			found += len(ir.FactsFound)
-			if len(ir.FactsMissing) == 0 {
-				allFacts++
-			}
+			t.answers(it, ir)
 		}
-		if it.Withdrawn() {
-			rep.Answers.WithdrawnCitations += len(ir.Cited)
-		}
-		if it.Kind == KindOutOfScope || it.Kind == KindPII || it.Kind == KindJailbreak {
-			rep.Answers.ForbiddenCitations += len(ir.Cited)
-		}
-
-		b := behaviourKind(it)
-		c := rep.BehaviourN[b]
-		c.Total++
-		if ir.BehaviourOK {
-			c.Correct++
-		}
-		rep.BehaviourN[b] = c
-		rep.Statuses[string(out.Status)]++
-		if out.Route.Label != "" {
-			rep.Routes[string(out.Route.Label)]++
-		}
-
-		total := res.Duration
-		if d, ok := out.Timings["total"]; ok {
-			total = d
-		}
-		totals = append(totals, ms(total))
-		for name, d := range out.Timings {
-			stages[name] = append(stages[name], ms(d))
-		}
+		t.timings(res)
+		countItem(&rep, it, ir, res.Outcome)
 		rep.Items = append(rep.Items, ir)
 	}
-
-	rep.Retrieval.Questions = nRet
-	rep.Retrieval.RetrievalScores = scores(lenient, mrr, ndcg, nRet)
-	rep.Retrieval.Strict = scores(strict, smrr, sndcg, nRet)
-	rep.Retrieval.ContextRecall = round4(ratio(nCtx, nRet))
-	rep.Answers.Questions = nAns
-	rep.Answers.Facts = facts
-	rep.Answers.MustIncludeCoverage = round4(ratio(found, facts))
-	rep.Answers.AllFactsRate = round4(ratio(allFacts, nAns))
-	rep.Answers.Citations = cited
-	rep.Answers.CitationPrecision = round4(ratio(citedOK, cited))
-	rep.Answers.CitationRecall = round4(ratio(citRecall, nCit))
+	t.fill(&rep)
 	for k, c := range rep.BehaviourN {
 		rep.Behaviour[k] = round4(ratio(c.Correct, c.Total))
 	}
-	rep.Latency = latency(totals, stages)
+	rep.Latency = latency(t.totals, t.stages)
 	rep.Judge = judgeSummary(rep.Config, rep.Items)
 	return rep
+}
+
+// tally sums the per-item figures that score turns into rates.
+type tally struct {
+	lenient, strict                 [10]int
+	mrr, smrr, ndcg, sndcg          float64
+	nRet, nCtx                      int
+	facts, found, allFacts, nAns    int
+	cited, citedOK, citRecall, nCit int
+	totals                          []float64
+	stages                          map[string][]float64
+}
+
+// retrieval counts an item whose expected sources are scored.
+func (t *tally) retrieval(it Item, ir ItemReport) {
+	t.nRet++
+	for k := 1; k <= 10; k++ {
+		if RecallAt(ir.HitRanks, k) {
+			t.lenient[k-1]++
+		}
+		if RecallAt(ir.StrictHitRanks, k) {
+			t.strict[k-1]++
+		}
+	}
+	t.mrr += ReciprocalRank(ir.HitRanks)
+	t.smrr += ReciprocalRank(ir.StrictHitRanks)
+	t.ndcg += NDCG(ir.Retrieved, it.ExpectedSources, 10, true)
+	t.sndcg += NDCG(ir.Retrieved, it.ExpectedSources, 10, false)
+	if len(HitRanks(ir.Context, it.ExpectedSources, true)) > 0 {
+		t.nCtx++
+	}
+	t.nCit++
+	any := false
+	for _, c := range ir.Cited {
+		t.cited++
+		if matchesAny(c, it.ExpectedSources, true) {
+			t.citedOK++
+			any = true
+		}
+	}
+	if any {
+		t.citRecall++
+	}
+}
+
+// answers counts an item with facts the answer must include.
+func (t *tally) answers(it Item, ir ItemReport) {
+	t.nAns++
+	t.facts += len(it.MustInclude)
+	t.found += len(ir.FactsFound)
+	if len(ir.FactsMissing) == 0 {
+		t.allFacts++
+	}
+}
+
+// timings keeps an item's total time (the pipeline's own when it has one)
+// and each stage's.
+func (t *tally) timings(res Result) {
+	total := res.Duration
+	if d, ok := res.Outcome.Timings["total"]; ok {
+		total = d
+	}
+	t.totals = append(t.totals, ms(total))
+	for name, d := range res.Outcome.Timings {
+		t.stages[name] = append(t.stages[name], ms(d))
+	}
+}
+
+// fill writes the retrieval and answer rates into rep.
+func (t *tally) fill(rep *Report) {
+	rep.Retrieval.Questions = t.nRet
+	rep.Retrieval.RetrievalScores = scores(t.lenient, t.mrr, t.ndcg, t.nRet)
+	rep.Retrieval.Strict = scores(t.strict, t.smrr, t.sndcg, t.nRet)
+	rep.Retrieval.ContextRecall = round4(ratio(t.nCtx, t.nRet))
+	rep.Answers.Questions = t.nAns
+	rep.Answers.Facts = t.facts
+	rep.Answers.MustIncludeCoverage = round4(ratio(t.found, t.facts))
+	rep.Answers.AllFactsRate = round4(ratio(t.allFacts, t.nAns))
+	rep.Answers.Citations = t.cited
+	rep.Answers.CitationPrecision = round4(ratio(t.citedOK, t.cited))
+	rep.Answers.CitationRecall = round4(ratio(t.citRecall, t.nCit))
+}
+
+// countItem adds an item's citations that must not be there, its behaviour,
+// status and route to rep.
+func countItem(rep *Report, it Item, ir ItemReport, out chat.Outcome) {
+	if it.Withdrawn() {
+		rep.Answers.WithdrawnCitations += len(ir.Cited)
+	}
+	if it.Kind == KindOutOfScope || it.Kind == KindPII || it.Kind == KindJailbreak {
+		rep.Answers.ForbiddenCitations += len(ir.Cited)
+	}
+	b := behaviourKind(it)
+	c := rep.BehaviourN[b]
+	c.Total++
+	if ir.BehaviourOK {
+		c.Correct++
+	}
+	rep.BehaviourN[b] = c
+	rep.Statuses[string(out.Status)]++
+	if out.Route.Label != "" {
+		rep.Routes[string(out.Route.Label)]++
+	}
 }
 
 func latency(totals []float64, stages map[string][]float64) Latency {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -41,21 +42,21 @@ func (o ChunkOptions) withDefaults() ChunkOptions {
 		o.MaxTokens = DefaultMaxTokens
 	}
 	o.MaxTokens = max(o.MaxTokens, minMaxTokens)
-	switch {
-	case o.OverlapTokens == 0:
-		o.OverlapTokens = DefaultOverlapTokens
-	case o.OverlapTokens < 0:
-		o.OverlapTokens = 0
-	}
-	o.OverlapTokens = min(o.OverlapTokens, o.MaxTokens/4)
-	switch {
-	case o.MinTokens == 0:
-		o.MinTokens = DefaultMinTokens
-	case o.MinTokens < 0:
-		o.MinTokens = 0
-	}
-	o.MinTokens = min(o.MinTokens, o.MaxTokens/2)
+	o.OverlapTokens = min(zeroDefault(o.OverlapTokens, DefaultOverlapTokens), o.MaxTokens/4)
+	o.MinTokens = min(zeroDefault(o.MinTokens, DefaultMinTokens), o.MaxTokens/2)
 	return o
+}
+
+// zeroDefault is def when v is 0 (unset), 0 when v is negative (none
+// wanted), and v otherwise.
+func zeroDefault(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // EstimateTokens approximates how many tokens a model's tokenizer makes of s:
@@ -150,7 +151,7 @@ func sections(s source) []piece {
 		stack = append(stack, heading{level: 1, text: p})
 	}
 	base := len(stack)
-	cur := piece{path: s.path, headings: clone(stack), part: s.part}
+	cur := piece{path: s.path, headings: slices.Clone(stack), part: s.part}
 	var out []piece
 	for _, b := range s.blocks {
 		if b.kind != kindHeading {
@@ -164,15 +165,13 @@ func sections(s source) []piece {
 			stack = stack[:len(stack)-1]
 		}
 		stack = append(stack, heading{level: b.level, text: b.text, id: b.id})
-		cur = piece{path: s.path, headings: clone(stack), part: s.part}
+		cur = piece{path: s.path, headings: slices.Clone(stack), part: s.part}
 	}
 	if len(cur.blocks) > 0 {
 		out = append(out, cur)
 	}
 	return out
 }
-
-func clone[T any](s []T) []T { return append([]T(nil), s...) }
 
 // prefixLine is the first line of EmbedText: title and heading path.
 func (c chunker) prefixLine(hs []heading) string {
@@ -255,7 +254,7 @@ func (c chunker) overlap(blocks []block, room int) []block {
 		i--
 	}
 	if i < len(blocks) {
-		return clone(blocks[i:])
+		return slices.Clone(blocks[i:])
 	}
 	last := blocks[len(blocks)-1]
 	if last.kind != kindPara {
@@ -309,7 +308,7 @@ func (c chunker) merge(pieces []piece) []piece {
 		if last.part == p.part && last.path == p.path {
 			// Equal heading paths mean one section that came from two
 			// sources (a lead and a body field): join them when they fit.
-			if p.tokens < c.opts.MinTokens || last.tokens < c.opts.MinTokens || sameHeadings(last.headings, p.headings) {
+			if p.tokens < c.opts.MinTokens || last.tokens < c.opts.MinTokens || slices.Equal(last.headings, p.headings) {
 				if m, ok := c.join(*last, p); ok {
 					*last = m
 					continue
@@ -319,18 +318,6 @@ func (c chunker) merge(pieces []piece) []piece {
 		out = append(out, p)
 	}
 	return out
-}
-
-func sameHeadings(a, b []heading) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // join appends b to a under a's headings, inserting the headings b adds.
@@ -345,7 +332,7 @@ func (c chunker) join(a, b piece) (piece, bool) {
 		// Only a is small and b is not under a's headings: b would lose its place.
 		return piece{}, false
 	}
-	blocks := clone(a.blocks)
+	blocks := slices.Clone(a.blocks)
 	for _, h := range b.headings[common:] {
 		if h.level < 2 {
 			blocks = append(blocks, block{kind: kindPara, text: h.text, html: "<p><strong>" + html.EscapeString(h.text) + "</strong></p>"})

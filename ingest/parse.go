@@ -16,6 +16,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -238,7 +239,7 @@ func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Do
 		schemas = DefaultSchemas()
 	}
 	if !slices.Contains(schemas, it.SchemaName) {
-		return doc, Skip{Unindexable, ReasonSchemaPrefix + cmpOr(it.SchemaName, "(none)")}, nil
+		return doc, Skip{Unindexable, ReasonSchemaPrefix + cmp.Or(it.SchemaName, "(none)")}, nil
 	}
 
 	d, err := decodeDetails(it.Details)
@@ -260,18 +261,11 @@ func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Do
 	return doc, Skip{}, nil
 }
 
-func cmpOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
-}
-
 // document fills a document's metadata from the item.
 func (it contentItem) document(origin string) (govchat.Document, error) {
 	doc := govchat.Document{
 		ContentID:    it.ContentID,
-		Locale:       cmpOr(strings.TrimSpace(it.Locale), "en"),
+		Locale:       cmp.Or(strings.TrimSpace(it.Locale), "en"),
 		BasePath:     *it.BasePath,
 		Title:        collapseSpace(it.Title),
 		DocumentType: it.DocumentType,

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -240,7 +241,7 @@ func travelAdviceLead(doc govchat.Document, d details) []block {
 		Name string `json:"name"`
 	}
 	_ = d.into("country", &country) // the name only improves the wording
-	name := cmpOr(country.Name, "this country")
+	name := cmp.Or(country.Name, "this country")
 	var alerts []string
 	_ = d.into("alert_status", &alerts)
 	var out []block
@@ -370,20 +371,19 @@ func stepSources(d details, lead source) ([]source, error) {
 	return []source{lead}, nil
 }
 
-// contactSources renders a contact page's forms, email addresses, phone
-// numbers and postal addresses as sections.
-func contactSources(d details, lead source) ([]source, error) {
-	var forms []struct {
+// The contact details of a GOV.UK contact page, as the Content API gives them.
+type (
+	contactForm struct {
 		Title       string `json:"title"`
 		Link        string `json:"link"`
 		Description string `json:"description"`
 	}
-	var emails []struct {
+	contactEmail struct {
 		Title       string `json:"title"`
 		Email       string `json:"email"`
 		Description string `json:"description"`
 	}
-	var phones []struct {
+	contactPhone struct {
 		Title              string `json:"title"`
 		Number             string `json:"number"`
 		Textphone          string `json:"textphone"`
@@ -393,7 +393,7 @@ func contactSources(d details, lead source) ([]source, error) {
 		OpenHours          string `json:"open_hours"`
 		BestTimeToCall     string `json:"best_time_to_call"`
 	}
-	var posts []struct {
+	contactPost struct {
 		Title         string `json:"title"`
 		StreetAddress string `json:"street_address"`
 		Locality      string `json:"locality"`
@@ -402,6 +402,15 @@ func contactSources(d details, lead source) ([]source, error) {
 		WorldLocation string `json:"world_location"`
 		Description   string `json:"description"`
 	}
+)
+
+// contactSources renders a contact page's forms, email addresses, phone
+// numbers and postal addresses as sections.
+func contactSources(d details, lead source) ([]source, error) {
+	var forms []contactForm
+	var emails []contactEmail
+	var phones []contactPhone
+	var posts []contactPost
 	for _, f := range []struct {
 		key string
 		v   any
@@ -410,72 +419,86 @@ func contactSources(d details, lead source) ([]source, error) {
 			return nil, err
 		}
 	}
-	more := func(b *strings.Builder, key string) {
-		if h, err := d.html(key); err == nil {
+	var b strings.Builder
+	for _, sec := range []struct {
+		n     int
+		write func(*strings.Builder)
+		more  string // the details field of further text for the section
+	}{
+		{len(forms), func(b *strings.Builder) { writeContactForms(b, forms) }, "more_info_contact_form"},
+		{len(emails), func(b *strings.Builder) { writeContactEmails(b, emails) }, "more_info_email_address"},
+		{len(phones), func(b *strings.Builder) { writeContactPhones(b, phones) }, "more_info_phone_number"},
+		{len(posts), func(b *strings.Builder) { writeContactPosts(b, posts) }, "more_info_post_address"},
+	} {
+		if sec.n == 0 {
+			continue
+		}
+		sec.write(&b)
+		if h, err := d.html(sec.more); err == nil {
 			b.WriteString(h)
 		}
 	}
-	esc := func(s string) string { return html.EscapeString(collapseSpace(s)) }
-	var b strings.Builder
-	if len(forms) > 0 {
-		b.WriteString("<h2>Online forms</h2>\n")
-		for _, f := range forms {
-			if href := safeHref(f.Link); href != "" {
-				b.WriteString(`<p><a href="` + html.EscapeString(href) + `">` + esc(f.Title) + "</a></p>\n")
-			} else {
-				b.WriteString("<p>" + esc(f.Title) + "</p>\n")
-			}
-			b.WriteString(f.Description)
-		}
-		more(&b, "more_info_contact_form")
-	}
-	if len(emails) > 0 {
-		b.WriteString("<h2>Email</h2>\n")
-		for _, e := range emails {
-			addr := strings.TrimSpace(e.Email)
-			b.WriteString("<p>" + esc(e.Title) + `: <a href="mailto:` + html.EscapeString(addr) + `">` + html.EscapeString(addr) + "</a></p>\n")
-			b.WriteString(e.Description)
-		}
-		more(&b, "more_info_email_address")
-	}
-	if len(phones) > 0 {
-		b.WriteString("<h2>Phone</h2>\n")
-		for _, p := range phones {
-			b.WriteString("<p><strong>" + esc(p.Title) + "</strong>")
-			for _, l := range [][2]string{{"Telephone", p.Number}, {"Textphone", p.Textphone}, {"From outside the UK", p.InternationalPhone}, {"Fax", p.Fax}} {
-				if v := collapseSpace(l[1]); v != "" {
-					b.WriteString("<br>" + l[0] + ": " + html.EscapeString(v))
-				}
-			}
-			b.WriteString("</p>\n")
-			b.WriteString(p.Description)
-			if t := collapseSpace(PlainText(p.OpenHours)); t != "" {
-				b.WriteString("<p>Opening times: " + html.EscapeString(t) + "</p>\n")
-			}
-			if t := collapseSpace(PlainText(p.BestTimeToCall)); t != "" {
-				b.WriteString("<p>Best time to call: " + html.EscapeString(t) + "</p>\n")
-			}
-		}
-		more(&b, "more_info_phone_number")
-	}
-	if len(posts) > 0 {
-		b.WriteString("<h2>Post</h2>\n")
-		for _, p := range posts {
-			b.WriteString("<p><strong>" + esc(p.Title) + "</strong>")
-			for _, l := range []string{p.StreetAddress, p.Locality, p.Region, p.PostalCode, p.WorldLocation} {
-				for _, line := range strings.Split(strings.ReplaceAll(l, "\r", ""), "\n") {
-					if v := collapseSpace(line); v != "" {
-						b.WriteString("<br>" + html.EscapeString(v))
-					}
-				}
-			}
-			b.WriteString("</p>\n")
-			b.WriteString(p.Description)
-		}
-		more(&b, "more_info_post_address")
-	}
 	lead.html = b.String()
 	return []source{lead}, nil
+}
+
+func escSpace(s string) string { return html.EscapeString(collapseSpace(s)) }
+
+func writeContactForms(b *strings.Builder, forms []contactForm) {
+	b.WriteString("<h2>Online forms</h2>\n")
+	for _, f := range forms {
+		if href := safeHref(f.Link); href != "" {
+			b.WriteString(`<p><a href="` + html.EscapeString(href) + `">` + escSpace(f.Title) + "</a></p>\n")
+		} else {
+			b.WriteString("<p>" + escSpace(f.Title) + "</p>\n")
+		}
+		b.WriteString(f.Description)
+	}
+}
+
+func writeContactEmails(b *strings.Builder, emails []contactEmail) {
+	b.WriteString("<h2>Email</h2>\n")
+	for _, e := range emails {
+		addr := strings.TrimSpace(e.Email)
+		b.WriteString("<p>" + escSpace(e.Title) + `: <a href="mailto:` + html.EscapeString(addr) + `">` + html.EscapeString(addr) + "</a></p>\n")
+		b.WriteString(e.Description)
+	}
+}
+
+func writeContactPhones(b *strings.Builder, phones []contactPhone) {
+	b.WriteString("<h2>Phone</h2>\n")
+	for _, p := range phones {
+		b.WriteString("<p><strong>" + escSpace(p.Title) + "</strong>")
+		for _, l := range [][2]string{{"Telephone", p.Number}, {"Textphone", p.Textphone}, {"From outside the UK", p.InternationalPhone}, {"Fax", p.Fax}} {
+			if v := collapseSpace(l[1]); v != "" {
+				b.WriteString("<br>" + l[0] + ": " + html.EscapeString(v))
+			}
+		}
+		b.WriteString("</p>\n")
+		b.WriteString(p.Description)
+		if t := collapseSpace(PlainText(p.OpenHours)); t != "" {
+			b.WriteString("<p>Opening times: " + html.EscapeString(t) + "</p>\n")
+		}
+		if t := collapseSpace(PlainText(p.BestTimeToCall)); t != "" {
+			b.WriteString("<p>Best time to call: " + html.EscapeString(t) + "</p>\n")
+		}
+	}
+}
+
+func writeContactPosts(b *strings.Builder, posts []contactPost) {
+	b.WriteString("<h2>Post</h2>\n")
+	for _, p := range posts {
+		b.WriteString("<p><strong>" + escSpace(p.Title) + "</strong>")
+		for _, l := range []string{p.StreetAddress, p.Locality, p.Region, p.PostalCode, p.WorldLocation} {
+			for _, line := range strings.Split(strings.ReplaceAll(l, "\r", ""), "\n") {
+				if v := collapseSpace(line); v != "" {
+					b.WriteString("<br>" + html.EscapeString(v))
+				}
+			}
+		}
+		b.WriteString("</p>\n")
+		b.WriteString(p.Description)
+	}
 }
 
 // consultationSources adds to the body the consultation's dates, how to
@@ -499,30 +522,12 @@ func consultationSources(schema string, d details, lead source, fields func([]so
 	if err != nil {
 		return nil, err
 	}
-	var ways struct {
-		LinkURL       string `json:"link_url"`
-		Email         string `json:"email"`
-		PostalAddress string `json:"postal_address"`
-		AttachmentURL string `json:"attachment_url"`
-	}
-	if err := d.into("ways_to_respond", &ways); err != nil {
+	ways, err := waysToRespond(d)
+	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	if u := safeHref(ways.LinkURL); u != "" {
-		b.WriteString(`<p>Respond online: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
-	}
-	if e := strings.TrimSpace(ways.Email); e != "" {
-		b.WriteString(`<p>Email: <a href="mailto:` + html.EscapeString(e) + `">` + html.EscapeString(e) + "</a></p>\n")
-	}
-	if p := strings.TrimSpace(ways.PostalAddress); p != "" {
-		b.WriteString("<p>Write to:<br>" + strings.ReplaceAll(html.EscapeString(strings.ReplaceAll(p, "\r", "")), "\n", "<br>") + "</p>\n")
-	}
-	if u := safeHref(ways.AttachmentURL); u != "" {
-		b.WriteString(`<p>Response form: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
-	}
-	if b.Len() > 0 {
-		srcs = append(srcs, source{path: lead.path, prefix: []string{"Ways to respond"}, html: b.String()})
+	if ways != "" {
+		srcs = append(srcs, source{path: lead.path, prefix: []string{"Ways to respond"}, html: ways})
 	}
 	for _, f := range [][3]string{
 		{"public_feedback_detail", "public_feedback_documents", "Feedback received"},
@@ -548,6 +553,34 @@ func consultationSources(schema string, d details, lead source, fields func([]so
 		}
 	}
 	return srcs, nil
+}
+
+// waysToRespond renders a consultation's ways to respond; "" when it lists
+// none.
+func waysToRespond(d details) (string, error) {
+	var ways struct {
+		LinkURL       string `json:"link_url"`
+		Email         string `json:"email"`
+		PostalAddress string `json:"postal_address"`
+		AttachmentURL string `json:"attachment_url"`
+	}
+	if err := d.into("ways_to_respond", &ways); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if u := safeHref(ways.LinkURL); u != "" {
+		b.WriteString(`<p>Respond online: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
+	}
+	if e := strings.TrimSpace(ways.Email); e != "" {
+		b.WriteString(`<p>Email: <a href="mailto:` + html.EscapeString(e) + `">` + html.EscapeString(e) + "</a></p>\n")
+	}
+	if p := strings.TrimSpace(ways.PostalAddress); p != "" {
+		b.WriteString("<p>Write to:<br>" + strings.ReplaceAll(html.EscapeString(strings.ReplaceAll(p, "\r", "")), "\n", "<br>") + "</p>\n")
+	}
+	if u := safeHref(ways.AttachmentURL); u != "" {
+		b.WriteString(`<p>Response form: <a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + "</a></p>\n")
+	}
+	return b.String(), nil
 }
 
 // displayDate formats an RFC 3339 time as GOV.UK does ("7 August 2014"), in
@@ -577,7 +610,7 @@ func manualSources(d details, base string, srcs []source) ([]source, error) {
 		return nil, err
 	}
 	for _, g := range groups {
-		s := source{path: base, prefix: []string{cmpOr(collapseSpace(g.Title), "Contents")}}
+		s := source{path: base, prefix: []string{cmp.Or(collapseSpace(g.Title), "Contents")}}
 		for _, c := range g.ChildSections {
 			label := collapseSpace(c.Title)
 			if id := collapseSpace(c.SectionID); id != "" {

@@ -2,11 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/govchat/govchat"
@@ -67,12 +69,12 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 	if doc.Title == "" {
 		doc.Title = strings.TrimSuffix(path.Base(doc.BasePath), path.Ext(doc.BasePath))
 	}
-	doc.Locale = cmpOr(normaliseLocale(doc.Locale), "en")
+	doc.Locale = cmp.Or(normaliseLocale(doc.Locale), "en")
 	sum := sha256.Sum256([]byte(doc.BasePath))
 	doc.ContentID = hex.EncodeToString(sum[:])
 	doc.SchemaName, doc.DocumentType = PageSchema, PageDocumentType
 	doc.Origin = name
-	if opts.Locales != nil && !containsString(opts.Locales, doc.Locale) {
+	if opts.Locales != nil && !slices.Contains(opts.Locales, doc.Locale) {
 		return doc, Skip{Unindexable, ReasonLocalePrefix + doc.Locale}, nil
 	}
 	lead := source{path: doc.BasePath, blocks: append(descBlocks(doc.Description), blocks...)}
@@ -85,15 +87,6 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 	}
 	doc.Chunks = chunks
 	return doc, Skip{}, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // normaliseLocale keeps the primary language subtag, lower-cased: "en-GB" is "en".

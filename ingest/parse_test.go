@@ -29,16 +29,7 @@ var update = flag.Bool("update", false, "rewrite golden files and docs/ingest-sc
 // CI when the corpus is missing, skips elsewhere).
 func corpusFiles(t testing.TB) []string {
 	t.Helper()
-	dir := corpustest.CorpusDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("%s holds no .json items", dir)
-	}
-	sort.Strings(files)
-	return files
+	return corpustest.CorpusFiles(t)
 }
 
 // checkChunks asserts the invariants every parsed document keeps.

@@ -250,37 +250,10 @@ func (w *blockWriter) node(n *xhtml.Node) {
 	switch n.DataAtom {
 	case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		w.flush()
-		if hasClass(n, "title") && insideAttachment(n) {
-			return
-		}
-		var iw inlineWriter
-		iw.children(n)
-		text, h := iw.result()
-		text = truncateRunes(strings.ReplaceAll(text, "\n", " "), maxHeadingRunes)
-		if text == "" {
-			return
-		}
-		level := int(n.Data[1] - '0')
-		id := safeID(attr(n, "id"))
-		idAttr := ""
-		if id != "" {
-			idAttr = ` id="` + html.EscapeString(id) + `"`
-		}
-		w.blocks = append(w.blocks, block{kind: kindHeading, level: level, id: id, text: text,
-			html: fmt.Sprintf("<h%d%s>%s</h%d>", level, idAttr, h, level)})
+		w.heading(n)
 	case atom.P, atom.Pre, atom.Address, atom.Dt, atom.Dd, atom.Caption, atom.Figcaption, atom.Summary, atom.Legend:
 		w.flush()
-		iw := inlineWriter{pre: n.DataAtom == atom.Pre}
-		iw.children(n)
-		text, h := iw.result()
-		if text == "" {
-			return
-		}
-		tag := "p"
-		if n.DataAtom == atom.Pre {
-			tag = "pre"
-		}
-		w.blocks = append(w.blocks, block{kind: kindPara, text: text, html: "<" + tag + ">" + h + "</" + tag + ">"})
+		w.para(n)
 	case atom.Ul, atom.Ol:
 		w.flush()
 		w.list(n)
@@ -314,6 +287,43 @@ func (w *blockWriter) node(n *xhtml.Node) {
 		}
 		w.pending.node(n)
 	}
+}
+
+// heading writes an h2 to h6 (not an attachment's title) as a heading block.
+func (w *blockWriter) heading(n *xhtml.Node) {
+	if hasClass(n, "title") && insideAttachment(n) {
+		return
+	}
+	var iw inlineWriter
+	iw.children(n)
+	text, h := iw.result()
+	text = truncateRunes(strings.ReplaceAll(text, "\n", " "), maxHeadingRunes)
+	if text == "" {
+		return
+	}
+	level := int(n.Data[1] - '0')
+	id := safeID(attr(n, "id"))
+	idAttr := ""
+	if id != "" {
+		idAttr = ` id="` + html.EscapeString(id) + `"`
+	}
+	w.blocks = append(w.blocks, block{kind: kindHeading, level: level, id: id, text: text,
+		html: fmt.Sprintf("<h%d%s>%s</h%d>", level, idAttr, h, level)})
+}
+
+// para writes a paragraph-like element (pre keeps its spacing) as a block.
+func (w *blockWriter) para(n *xhtml.Node) {
+	iw := inlineWriter{pre: n.DataAtom == atom.Pre}
+	iw.children(n)
+	text, h := iw.result()
+	if text == "" {
+		return
+	}
+	tag := "p"
+	if n.DataAtom == atom.Pre {
+		tag = "pre"
+	}
+	w.blocks = append(w.blocks, block{kind: kindPara, text: text, html: "<" + tag + ">" + h + "</" + tag + ">"})
 }
 
 func isBlockContainer(a atom.Atom) bool {
@@ -381,54 +391,16 @@ type cell struct {
 // table emits one block per body row, as "Header: value; Header: value" when
 // the table has a header row, else "value; value".
 func (w *blockWriter) table(n *xhtml.Node) {
-	var rows [][]cell
-	var headRows int // rows that came from <thead>
-	var walk func(n *xhtml.Node, inHead bool)
-	walk = func(n *xhtml.Node, inHead bool) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != xhtml.ElementNode || dropped(c) {
-				continue
-			}
-			switch c.DataAtom {
-			case atom.Caption:
-				iw := inlineWriter{}
-				iw.children(c)
-				if text, h := iw.result(); text != "" {
-					w.blocks = append(w.blocks, block{kind: kindPara, text: oneLine(text), html: "<p>" + h + "</p>"})
-				}
-			case atom.Thead:
-				walk(c, true)
-			case atom.Tbody, atom.Tfoot:
-				walk(c, false)
-			case atom.Tr:
-				var row []cell
-				for d := c.FirstChild; d != nil; d = d.NextSibling {
-					if d.Type != xhtml.ElementNode || (d.DataAtom != atom.Td && d.DataAtom != atom.Th) || dropped(d) {
-						continue
-					}
-					iw := inlineWriter{}
-					iw.children(d)
-					text, h := iw.result()
-					row = append(row, cell{text: oneLine(text), html: h, header: d.DataAtom == atom.Th})
-				}
-				if len(row) == 0 {
-					continue
-				}
-				if inHead && headRows == len(rows) {
-					headRows++
-				}
-				rows = append(rows, row)
-			}
-		}
-	}
-	walk(n, false)
+	var t tableRows
+	w.walkTable(n, false, &t)
+	rows := t.rows
 	if len(rows) == 0 {
 		return
 	}
 	var header []cell
 	switch {
-	case headRows > 0:
-		header, rows = rows[headRows-1], rows[headRows:]
+	case t.head > 0:
+		header, rows = rows[t.head-1], rows[t.head:]
 	case len(rows) > 1 && allHeaders(rows[0]):
 		header, rows = rows[0], rows[1:]
 	}
@@ -447,30 +419,90 @@ func (w *blockWriter) table(n *xhtml.Node) {
 		}
 	}
 	for _, row := range rows {
-		var parts []string
-		var hb strings.Builder
-		hb.WriteString("<tr>")
-		for i, c := range row {
-			tag := "td"
-			if c.header {
-				tag = "th"
-			}
-			hb.WriteString("<" + tag + ">" + c.html + "</" + tag + ">")
-			if c.text == "" {
-				continue
-			}
-			if i < len(header) && header[i].text != "" && header[i].text != c.text {
-				parts = append(parts, header[i].text+": "+c.text)
-			} else {
-				parts = append(parts, c.text)
-			}
+		if b, ok := rowBlock(row, header); ok {
+			b.group = g
+			w.blocks = append(w.blocks, b)
 		}
-		hb.WriteString("</tr>")
-		if len(parts) == 0 {
+	}
+}
+
+// tableRows are a table's rows in order; head counts those from <thead>.
+type tableRows struct {
+	rows [][]cell
+	head int
+}
+
+// walkTable collects the rows under n into t; a caption becomes a paragraph.
+func (w *blockWriter) walkTable(n *xhtml.Node, inHead bool, t *tableRows) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != xhtml.ElementNode || dropped(c) {
 			continue
 		}
-		w.blocks = append(w.blocks, block{kind: kindRow, text: strings.Join(parts, "; "), html: hb.String(), group: g})
+		switch c.DataAtom {
+		case atom.Caption:
+			iw := inlineWriter{}
+			iw.children(c)
+			if text, h := iw.result(); text != "" {
+				w.blocks = append(w.blocks, block{kind: kindPara, text: oneLine(text), html: "<p>" + h + "</p>"})
+			}
+		case atom.Thead:
+			w.walkTable(c, true, t)
+		case atom.Tbody, atom.Tfoot:
+			w.walkTable(c, false, t)
+		case atom.Tr:
+			row := tableRow(c)
+			if len(row) == 0 {
+				continue
+			}
+			if inHead && t.head == len(t.rows) {
+				t.head++
+			}
+			t.rows = append(t.rows, row)
+		}
 	}
+}
+
+// tableRow is the cells of a tr.
+func tableRow(tr *xhtml.Node) []cell {
+	var row []cell
+	for d := tr.FirstChild; d != nil; d = d.NextSibling {
+		if d.Type != xhtml.ElementNode || (d.DataAtom != atom.Td && d.DataAtom != atom.Th) || dropped(d) {
+			continue
+		}
+		iw := inlineWriter{}
+		iw.children(d)
+		text, h := iw.result()
+		row = append(row, cell{text: oneLine(text), html: h, header: d.DataAtom == atom.Th})
+	}
+	return row
+}
+
+// rowBlock is a table row as a block whose text names each cell's column
+// header; false when the row has no text.
+func rowBlock(row, header []cell) (block, bool) {
+	var parts []string
+	var hb strings.Builder
+	hb.WriteString("<tr>")
+	for i, c := range row {
+		tag := "td"
+		if c.header {
+			tag = "th"
+		}
+		hb.WriteString("<" + tag + ">" + c.html + "</" + tag + ">")
+		if c.text == "" {
+			continue
+		}
+		if i < len(header) && header[i].text != "" && header[i].text != c.text {
+			parts = append(parts, header[i].text+": "+c.text)
+		} else {
+			parts = append(parts, c.text)
+		}
+	}
+	hb.WriteString("</tr>")
+	if len(parts) == 0 {
+		return block{}, false
+	}
+	return block{kind: kindRow, text: strings.Join(parts, "; "), html: hb.String()}, true
 }
 
 func allHeaders(row []cell) bool {
@@ -608,53 +640,11 @@ func (iw *inlineWriter) node(n *xhtml.Node) {
 		iw.children(n)
 		iw.html.WriteString("</" + tag + ">")
 	case a == atom.Ul || a == atom.Ol:
-		tag := "ul"
-		if a == atom.Ol {
-			tag = "ol"
-		}
-		iw.html.WriteString("<" + tag + ">")
-		iw.depth++
-		num := 1
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == xhtml.ElementNode && c.DataAtom == atom.Li && !dropped(c) {
-				iw.lineBreak()
-				if a == atom.Ol {
-					iw.text.WriteString(strconv.Itoa(num) + ". ")
-				} else {
-					iw.text.WriteString("- ")
-				}
-				num++
-				iw.html.WriteString("<li>")
-				iw.children(c)
-				iw.html.WriteString("</li>")
-				continue
-			}
-			iw.node(c)
-		}
-		iw.depth--
-		iw.html.WriteString("</" + tag + ">")
-		iw.lineBreak()
+		iw.list(n, a)
 	case a == atom.P || a == atom.Div || a == atom.Pre || a == atom.Blockquote || a == atom.Section ||
 		a == atom.H2 || a == atom.H3 || a == atom.H4 || a == atom.H5 || a == atom.H6 ||
 		a == atom.Dt || a == atom.Dd || a == atom.Address || a == atom.Tr || a == atom.Table || a == atom.Figure || a == atom.Figcaption:
-		iw.lineBreak()
-		tag := ""
-		switch a {
-		case atom.P, atom.Pre, atom.Blockquote:
-			tag = a.String()
-		case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-			tag = "strong"
-		}
-		if tag != "" {
-			iw.html.WriteString("<" + tag + ">")
-		}
-		iw.children(n)
-		if tag != "" {
-			iw.html.WriteString("</" + tag + ">")
-		} else {
-			iw.html.WriteString(" ")
-		}
-		iw.lineBreak()
+		iw.block(n, a)
 	case a == atom.Td || a == atom.Th:
 		iw.children(n)
 		iw.text.WriteString("; ")
@@ -662,6 +652,59 @@ func (iw *inlineWriter) node(n *xhtml.Node) {
 	default:
 		iw.children(n)
 	}
+}
+
+// list writes a ul or ol, numbering the items of an ol in the text.
+func (iw *inlineWriter) list(n *xhtml.Node, a atom.Atom) {
+	tag := "ul"
+	if a == atom.Ol {
+		tag = "ol"
+	}
+	iw.html.WriteString("<" + tag + ">")
+	iw.depth++
+	num := 1
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == xhtml.ElementNode && c.DataAtom == atom.Li && !dropped(c) {
+			iw.lineBreak()
+			if a == atom.Ol {
+				iw.text.WriteString(strconv.Itoa(num) + ". ")
+			} else {
+				iw.text.WriteString("- ")
+			}
+			num++
+			iw.html.WriteString("<li>")
+			iw.children(c)
+			iw.html.WriteString("</li>")
+			continue
+		}
+		iw.node(c)
+	}
+	iw.depth--
+	iw.html.WriteString("</" + tag + ">")
+	iw.lineBreak()
+}
+
+// block writes a block element met inside inline content on lines of its
+// own; headings become strong.
+func (iw *inlineWriter) block(n *xhtml.Node, a atom.Atom) {
+	iw.lineBreak()
+	tag := ""
+	switch a {
+	case atom.P, atom.Pre, atom.Blockquote:
+		tag = a.String()
+	case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		tag = "strong"
+	}
+	if tag != "" {
+		iw.html.WriteString("<" + tag + ">")
+	}
+	iw.children(n)
+	if tag != "" {
+		iw.html.WriteString("</" + tag + ">")
+	} else {
+		iw.html.WriteString(" ")
+	}
+	iw.lineBreak()
 }
 
 // result returns the cleaned text and HTML.

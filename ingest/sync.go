@@ -122,186 +122,233 @@ type pending struct {
 // Each document is replaced in one transaction, so a crash never leaves half a
 // page and a re-run completes the work.
 func (s *Syncer) Sync(ctx context.Context, items []Parsed, opts SyncOptions) (Stats, error) {
-	start := time.Now()
-	st := Stats{SkipReasons: map[string]int{}, DryRun: opts.DryRun, EmbeddingModel: s.emb.Model()}
-	batch := cmp.Or(opts.EmbedBatch, 256)
-	note := func(outcome, path, locale, reason string) {
-		if opts.OnChange != nil {
-			opts.OnChange(outcome, path, locale, reason)
-		}
+	r := &syncRun{
+		s:     s,
+		opts:  opts,
+		start: time.Now(),
+		batch: cmp.Or(opts.EmbedBatch, 256),
+		st:    Stats{SkipReasons: map[string]int{}, DryRun: opts.DryRun, EmbeddingModel: s.emb.Model()},
 	}
+	err := r.run(ctx, items)
+	return r.st, err
+}
 
-	var space store.Space
-	var err error
-	if !opts.DryRun {
-		dims, err := s.dimensions(ctx)
-		if err != nil {
-			return st, err
-		}
-		space, err = s.store.EnsureSpace(ctx, s.emb.Model(), dims)
-		if err != nil {
-			return st, fmt.Errorf("ingest: %w", err)
-		}
-	}
-	existing, err := s.store.ListDocuments(ctx)
-	if err != nil {
-		return st, fmt.Errorf("ingest: %w", err)
-	}
-	stored := make(map[docKey]store.DocumentKey, len(existing))
-	for _, k := range existing {
-		stored[docKey{k.BasePath, k.Locale}] = k
-	}
+// syncRun is the state of one Sync: the counts so far and the documents
+// waiting for their vectors.
+type syncRun struct {
+	s      *Syncer
+	opts   SyncOptions
+	start  time.Time
+	batch  int
+	st     Stats
+	space  store.Space
+	stored map[docKey]store.DocumentKey
+	total  int // documents in the run
+	done   int // documents handled so far
+	queue  []*pending
+	queued int // chunks in the queue still to embed
+}
 
-	winners, order := resolveVariants(items, &st, note)
+func (r *syncRun) run(ctx context.Context, items []Parsed) error {
+	if err := r.open(ctx); err != nil {
+		return err
+	}
+	winners, order := resolveVariants(items, &r.st, r.note)
+	r.total = len(order)
 	seen := map[docKey]bool{}
-	var queue []*pending
-	queued := 0
-	done := 0
-	progress := func() {
-		done++
-		if opts.OnProgress != nil {
-			opts.OnProgress(Progress{Documents: done, Total: len(order), Chunks: st.ChunksWritten, EmbeddingInputs: st.EmbeddingInputs, Elapsed: time.Since(start)})
-		}
-	}
-
-	flush := func() error {
-		if len(queue) == 0 {
-			return nil
-		}
-		var texts []string
-		for _, p := range queue {
-			for _, i := range p.missing {
-				texts = append(texts, p.doc.Chunks[i].EmbedText)
-			}
-		}
-		if len(texts) > 0 {
-			vecs, err := s.emb.Embed(ctx, texts)
-			if err != nil {
-				return fmt.Errorf("ingest: embed %d texts: %w", len(texts), err)
-			}
-			if len(vecs) != len(texts) {
-				return fmt.Errorf("ingest: embedder returned %d vectors for %d texts", len(vecs), len(texts))
-			}
-			st.EmbeddingInputs += len(texts)
-			n := 0
-			for _, p := range queue {
-				for _, i := range p.missing {
-					p.vectors[i] = vecs[n]
-					n++
-				}
-			}
-		}
-		for _, p := range queue {
-			if _, err := s.store.ReplaceDocument(ctx, space, p.doc, p.digest, p.vectors); err != nil {
-				return fmt.Errorf("ingest: %w", err)
-			}
-			st.ChunksWritten += len(p.doc.Chunks)
-			if p.exists {
-				st.DocumentsUpdated++
-				note("updated", p.doc.BasePath, p.doc.Locale, "")
-			} else {
-				st.DocumentsAdded++
-				note("added", p.doc.BasePath, p.doc.Locale, "")
-			}
-			progress()
-		}
-		queue, queued = queue[:0], 0
-		return nil
-	}
-
 	for _, key := range order {
 		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("ingest: %w", err)
+			return fmt.Errorf("ingest: %w", err)
 		}
-		p := winners[key]
 		seen[key] = true
-		old, exists := stored[key]
-		if p.Remove {
-			if exists {
-				if !opts.DryRun {
-					if _, err := s.store.DeleteDocument(ctx, key.basePath, key.locale); err != nil {
-						return st, fmt.Errorf("ingest: %w", err)
-					}
-				}
-				st.DocumentsRemoved++
-				note("removed", key.basePath, key.locale, p.Reason)
-			} else {
-				st.DocumentsSkipped++
-				st.SkipReasons[p.Reason]++
-				note("skipped", key.basePath, key.locale, p.Reason)
-			}
-			progress()
-			continue
-		}
-		doc := p.Doc
-		digest := DocumentDigest(doc)
-		if exists && newer(old, doc) {
-			st.DocumentsSkipped++
-			st.SkipReasons["older than the stored version"]++
-			note("skipped", key.basePath, key.locale, "older than the stored version")
-			progress()
-			continue
-		}
-		if exists && old.Digest == digest {
-			st.DocumentsUnchanged++
-			note("unchanged", key.basePath, key.locale, "")
-			progress()
-			continue
-		}
-		if opts.DryRun {
-			if exists {
-				st.DocumentsUpdated++
-				note("updated", key.basePath, key.locale, "")
-			} else {
-				st.DocumentsAdded++
-				note("added", key.basePath, key.locale, "")
-			}
-			progress()
-			continue
-		}
-		pd := &pending{doc: doc, digest: digest, vectors: make([][]float32, len(doc.Chunks)), exists: exists}
-		var reuse map[string][]float32
-		if exists {
-			reuse, err = s.store.VectorsByDigest(ctx, space, key.basePath, key.locale)
-			if err != nil {
-				return st, fmt.Errorf("ingest: %w", err)
-			}
-		}
-		for i, c := range doc.Chunks {
-			if v, ok := reuse[c.Digest]; ok && len(v) == space.Dimensions {
-				pd.vectors[i] = v
-			} else {
-				pd.missing = append(pd.missing, i)
-			}
-		}
-		queue = append(queue, pd)
-		queued += len(pd.missing)
-		if queued >= batch {
-			if err := flush(); err != nil {
-				return st, err
-			}
+		if err := r.item(ctx, key, winners[key]); err != nil {
+			return err
 		}
 	}
-	if err := flush(); err != nil {
-		return st, err
+	if err := r.flush(ctx); err != nil {
+		return err
 	}
-
-	if opts.Prune {
-		for key := range stored {
+	if r.opts.Prune {
+		for key := range r.stored {
 			if seen[key] {
 				continue
 			}
-			if !opts.DryRun {
-				if _, err := s.store.DeleteDocument(ctx, key.basePath, key.locale); err != nil {
-					return st, fmt.Errorf("ingest: %w", err)
-				}
+			if err := r.remove(ctx, key, "no longer published by the source"); err != nil {
+				return err
 			}
-			st.DocumentsRemoved++
-			note("removed", key.basePath, key.locale, "no longer published by the source")
 		}
 	}
-	st.DurationMS = time.Since(start).Milliseconds()
-	return st, nil
+	r.st.DurationMS = time.Since(r.start).Milliseconds()
+	return nil
+}
+
+// open finds the vector space (unless this is a dry run) and the documents
+// already stored.
+func (r *syncRun) open(ctx context.Context) error {
+	if !r.opts.DryRun {
+		dims, err := r.s.dimensions(ctx)
+		if err != nil {
+			return err
+		}
+		r.space, err = r.s.store.EnsureSpace(ctx, r.s.emb.Model(), dims)
+		if err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+	}
+	existing, err := r.s.store.ListDocuments(ctx)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	r.stored = make(map[docKey]store.DocumentKey, len(existing))
+	for _, k := range existing {
+		r.stored[docKey{k.BasePath, k.Locale}] = k
+	}
+	return nil
+}
+
+// item handles one resolved document: removed, skipped, unchanged, counted
+// (dry run) or queued for embedding and writing.
+func (r *syncRun) item(ctx context.Context, key docKey, p Parsed) error {
+	old, exists := r.stored[key]
+	doc := p.Doc
+	digest := DocumentDigest(doc)
+	switch {
+	case p.Remove && exists:
+		if err := r.remove(ctx, key, p.Reason); err != nil {
+			return err
+		}
+	case p.Remove:
+		r.skip(key, p.Reason)
+	case exists && newer(old, doc):
+		r.skip(key, "older than the stored version")
+	case exists && old.Digest == digest:
+		r.st.DocumentsUnchanged++
+		r.note("unchanged", key.basePath, key.locale, "")
+	case r.opts.DryRun:
+		r.written(key, exists)
+	default:
+		return r.enqueue(ctx, key, doc, digest, exists)
+	}
+	r.progress()
+	return nil
+}
+
+// enqueue queues doc with the vectors of its unchanged chunks, and writes
+// the queue once enough chunks wait to be embedded.
+func (r *syncRun) enqueue(ctx context.Context, key docKey, doc govchat.Document, digest string, exists bool) error {
+	pd := &pending{doc: doc, digest: digest, vectors: make([][]float32, len(doc.Chunks)), exists: exists}
+	var reuse map[string][]float32
+	if exists {
+		var err error
+		reuse, err = r.s.store.VectorsByDigest(ctx, r.space, key.basePath, key.locale)
+		if err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+	}
+	for i, c := range doc.Chunks {
+		if v, ok := reuse[c.Digest]; ok && len(v) == r.space.Dimensions {
+			pd.vectors[i] = v
+		} else {
+			pd.missing = append(pd.missing, i)
+		}
+	}
+	r.queue = append(r.queue, pd)
+	r.queued += len(pd.missing)
+	if r.queued >= r.batch {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+// flush embeds the missing chunks of every queued document in one call and
+// writes each document in its own transaction.
+func (r *syncRun) flush(ctx context.Context) error {
+	if len(r.queue) == 0 {
+		return nil
+	}
+	if err := r.embedMissing(ctx); err != nil {
+		return err
+	}
+	for _, p := range r.queue {
+		if _, err := r.s.store.ReplaceDocument(ctx, r.space, p.doc, p.digest, p.vectors); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		r.st.ChunksWritten += len(p.doc.Chunks)
+		r.written(docKey{p.doc.BasePath, p.doc.Locale}, p.exists)
+		r.progress()
+	}
+	r.queue, r.queued = r.queue[:0], 0
+	return nil
+}
+
+func (r *syncRun) embedMissing(ctx context.Context) error {
+	var texts []string
+	for _, p := range r.queue {
+		for _, i := range p.missing {
+			texts = append(texts, p.doc.Chunks[i].EmbedText)
+		}
+	}
+	if len(texts) == 0 {
+		return nil
+	}
+	vecs, err := r.s.emb.Embed(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("ingest: embed %d texts: %w", len(texts), err)
+	}
+	if len(vecs) != len(texts) {
+		return fmt.Errorf("ingest: embedder returned %d vectors for %d texts", len(vecs), len(texts))
+	}
+	r.st.EmbeddingInputs += len(texts)
+	n := 0
+	for _, p := range r.queue {
+		for _, i := range p.missing {
+			p.vectors[i] = vecs[n]
+			n++
+		}
+	}
+	return nil
+}
+
+// remove deletes a stored document (counted only, in a dry run).
+func (r *syncRun) remove(ctx context.Context, key docKey, reason string) error {
+	if !r.opts.DryRun {
+		if _, err := r.s.store.DeleteDocument(ctx, key.basePath, key.locale); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+	}
+	r.st.DocumentsRemoved++
+	r.note("removed", key.basePath, key.locale, reason)
+	return nil
+}
+
+func (r *syncRun) skip(key docKey, reason string) {
+	r.st.DocumentsSkipped++
+	r.st.SkipReasons[reason]++
+	r.note("skipped", key.basePath, key.locale, reason)
+}
+
+// written counts a document added or updated.
+func (r *syncRun) written(key docKey, exists bool) {
+	if exists {
+		r.st.DocumentsUpdated++
+		r.note("updated", key.basePath, key.locale, "")
+	} else {
+		r.st.DocumentsAdded++
+		r.note("added", key.basePath, key.locale, "")
+	}
+}
+
+func (r *syncRun) note(outcome, path, locale, reason string) {
+	if r.opts.OnChange != nil {
+		r.opts.OnChange(outcome, path, locale, reason)
+	}
+}
+
+func (r *syncRun) progress() {
+	r.done++
+	if r.opts.OnProgress != nil {
+		r.opts.OnProgress(Progress{Documents: r.done, Total: r.total, Chunks: r.st.ChunksWritten, EmbeddingInputs: r.st.EmbeddingInputs, Elapsed: time.Since(r.start)})
+	}
 }
 
 // resolveVariants picks one item per base path and locale. Several source

@@ -58,6 +58,16 @@ func collect(t *testing.T, dir string) []ingest.Parsed {
 	return items
 }
 
+// mustSync syncs items and fails the test on an error.
+func mustSync(t *testing.T, s *ingest.Syncer, items []ingest.Parsed, opts ingest.SyncOptions) ingest.Stats {
+	t.Helper()
+	st, err := s.Sync(context.Background(), items, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func chunkCount(t *testing.T, st *store.Store) (int, int) {
 	t.Helper()
 	d, c, err := st.ChunkCount(context.Background())
@@ -68,16 +78,14 @@ func chunkCount(t *testing.T, st *store.Store) (int, int) {
 }
 
 func TestSyncIsIncremental(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	emb := lexical(t, 64)
 	s := ingest.NewSyncer(st, emb, nil)
 	items := collect(t, "testdata/items")
 
-	first, err := s.Sync(ctx, items, ingest.SyncOptions{Prune: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustSync(t, s, items, ingest.SyncOptions{Prune: true})
 	docs, chunks := chunkCount(t, st)
 	if first.DocumentsAdded == 0 || first.ChunksWritten != chunks || int64(first.EmbeddingInputs) != emb.texts.Load() || docs != first.DocumentsAdded {
 		t.Fatalf("first sync %+v; store has %d docs %d chunks", first, docs, chunks)
@@ -89,10 +97,7 @@ func TestSyncIsIncremental(t *testing.T) {
 		}
 	}
 
-	second, err := s.Sync(ctx, items, ingest.SyncOptions{Prune: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := mustSync(t, s, items, ingest.SyncOptions{Prune: true})
 	if second.EmbeddingInputs != 0 || second.DocumentsUnchanged != first.DocumentsAdded || second.ChunksWritten != 0 {
 		t.Errorf("no-op re-run %+v; want 0 embedding inputs and every document unchanged", second)
 	}
@@ -111,16 +116,14 @@ func TestSyncIsIncremental(t *testing.T) {
 	if changed != 1 {
 		t.Fatalf("found %d copies of /report-stray-dog in testdata; want 1", changed)
 	}
-	third, err := s.Sync(ctx, items, ingest.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	third := mustSync(t, s, items, ingest.SyncOptions{})
 	if third.DocumentsUpdated != 1 || third.EmbeddingInputs != 1 {
 		t.Errorf("one-chunk change %+v; want 1 document updated and 1 text embedded", third)
 	}
 }
 
 func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
@@ -128,9 +131,7 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 	if len(live) != 1 || live[0].Remove {
 		t.Fatalf("live item parsed as %+v", live)
 	}
-	if _, err := s.Sync(ctx, live, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, live, ingest.SyncOptions{})
 	path := live[0].Doc.BasePath
 	if _, err := st.GetDocument(ctx, path, "en"); err != nil {
 		t.Fatalf("live page not stored: %v", err)
@@ -138,10 +139,7 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 	// The same page, now withdrawn: its chunks go.
 	withdrawn := live[0]
 	withdrawn.Remove, withdrawn.Reason = true, ingest.ReasonWithdrawn
-	st2, err := s.Sync(ctx, []ingest.Parsed{withdrawn}, ingest.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st2 := mustSync(t, s, []ingest.Parsed{withdrawn}, ingest.SyncOptions{})
 	if st2.DocumentsRemoved != 1 {
 		t.Errorf("withdrawal %+v; want 1 removed", st2)
 	}
@@ -149,22 +147,19 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 		t.Errorf("%d chunks left after the withdrawal; want 0", chunks)
 	}
 	// A Content API 404 for a stored page removes it too.
-	if _, err := s.Sync(ctx, live, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, live, ingest.SyncOptions{})
 	gone := ingest.ParseItem(source.Item{Ref: path, Origin: "https://example/api" + path, Status: 410}, ingest.ParseOptions{})
 	if !gone.Remove {
 		t.Fatalf("410 parsed as %+v; want a removal", gone)
 	}
-	if _, err := s.Sync(ctx, []ingest.Parsed{gone}, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, []ingest.Parsed{gone}, ingest.SyncOptions{})
 	if _, chunks := chunkCount(t, st); chunks != 0 {
 		t.Errorf("%d chunks left after a 410; want 0", chunks)
 	}
 }
 
 func TestVariantsPreferLiveAndStable(t *testing.T) {
+	t.Parallel()
 	corpusDir := corpustest.CorpusDir(t)
 	st := storetest.New(t)
 	ctx := context.Background()
@@ -181,10 +176,7 @@ func TestVariantsPreferLiveAndStable(t *testing.T) {
 		}
 	}
 	items := collect(t, dir)
-	first, err := s.Sync(ctx, items, ingest.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustSync(t, s, items, ingest.SyncOptions{})
 	if first.DocumentsAdded != 1 || first.SkipReasons["variant of another item at the same path"] != 2 {
 		t.Errorf("variants %+v; want one page added, two variants skipped", first)
 	}
@@ -195,22 +187,17 @@ func TestVariantsPreferLiveAndStable(t *testing.T) {
 }
 
 func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
-	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
 	items := collect(t, "testdata/items/local_transaction--local_transaction.json")
 	newer := items[0]
 	newer.Doc.UpdatedAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := s.Sync(ctx, []ingest.Parsed{newer}, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, []ingest.Parsed{newer}, ingest.SyncOptions{})
 	older := items[0]
 	older.Doc.UpdatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	older.Doc.Title = "Stale title"
-	res, err := s.Sync(ctx, []ingest.Parsed{older}, ingest.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := mustSync(t, s, []ingest.Parsed{older}, ingest.SyncOptions{})
 	if res.DocumentsSkipped != 1 || res.DocumentsUpdated != 0 {
 		t.Errorf("older payload %+v; want skipped", res)
 	}
@@ -219,14 +206,13 @@ func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
 // A run that dies part-way leaves whole pages only, and a re-run completes it
 // to exactly the state of a clean run.
 func TestCrashedRunCompletesOnRerun(t *testing.T) {
+	t.Parallel()
 	corpusDir := corpustest.CorpusDir(t)
 	ctx := context.Background()
 	items := collect(t, corpusDir)
 
 	clean := storetest.New(t)
-	if _, err := ingest.NewSyncer(clean, lexical(t, 32), nil).Sync(ctx, items, ingest.SyncOptions{EmbedBatch: 64}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, ingest.NewSyncer(clean, lexical(t, 32), nil), items, ingest.SyncOptions{EmbedBatch: 64})
 	wantDocs, wantChunks := chunkCount(t, clean)
 
 	st := storetest.New(t)
@@ -240,10 +226,7 @@ func TestCrashedRunCompletesOnRerun(t *testing.T) {
 	if midDocs == 0 || midDocs >= wantDocs {
 		t.Fatalf("after the crash %d documents stored; want some but not all of %d", midDocs, wantDocs)
 	}
-	rerun, err := ingest.NewSyncer(st, lexical(t, 32), nil).Sync(ctx, items, ingest.SyncOptions{EmbedBatch: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rerun := mustSync(t, ingest.NewSyncer(st, lexical(t, 32), nil), items, ingest.SyncOptions{EmbedBatch: 64})
 	if docs, chunks := chunkCount(t, st); docs != wantDocs || chunks != wantChunks {
 		t.Errorf("after the re-run %d documents, %d chunks; a clean run has %d, %d", docs, chunks, wantDocs, wantChunks)
 	}
@@ -253,13 +236,11 @@ func TestCrashedRunCompletesOnRerun(t *testing.T) {
 }
 
 func TestPruneAndDryRun(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
-	ctx := context.Background()
 	s := ingest.NewSyncer(st, lexical(t, 32), nil)
 	items := collect(t, "testdata/items")
-	if _, err := s.Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, items, ingest.SyncOptions{})
 	docs, _ := chunkCount(t, st)
 	fewer := items[:len(items)-3]
 	var removed int
@@ -268,16 +249,11 @@ func TestPruneAndDryRun(t *testing.T) {
 			removed++
 		}
 	}
-	dry, err := s.Sync(ctx, fewer, ingest.SyncOptions{Prune: true, DryRun: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dry := mustSync(t, s, fewer, ingest.SyncOptions{Prune: true, DryRun: true})
 	if after, _ := chunkCount(t, st); after != docs || dry.DocumentsRemoved != removed {
 		t.Errorf("dry run: %d documents (want %d unchanged), reported %d removals (want %d)", after, docs, dry.DocumentsRemoved, removed)
 	}
-	if _, err := s.Sync(ctx, fewer, ingest.SyncOptions{Prune: true}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, s, fewer, ingest.SyncOptions{Prune: true})
 	if after, _ := chunkCount(t, st); after != docs-removed {
 		t.Errorf("after prune %d documents; want %d", after, docs-removed)
 	}
@@ -286,12 +262,11 @@ func TestPruneAndDryRun(t *testing.T) {
 // Changing the embedder needs --reembed; readers keep the old space until
 // the new one is complete.
 func TestReembedSwitchesModel(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	items := collect(t, "testdata/items")
-	if _, err := ingest.NewSyncer(st, lexical(t, 32), nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mustSync(t, ingest.NewSyncer(st, lexical(t, 32), nil), items, ingest.SyncOptions{})
 	other := lexical(t, 48)
 	_, err := ingest.NewSyncer(st, other, nil).Sync(ctx, items, ingest.SyncOptions{})
 	if !errors.Is(err, store.ErrModelMismatch) {
@@ -314,6 +289,7 @@ func TestReembedSwitchesModel(t *testing.T) {
 // The OpenAI-compatible embedder, against a fake server that speaks the
 // real /v1/embeddings wire format, batches across documents.
 func TestSyncWithOpenAIEmbedder(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	srv := llmtest.NewServer(t)
 	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "k", EmbeddingModel: "fake-embed", EmbeddingDimensions: 8, BatchSize: 16, RetryBaseDelay: time.Millisecond})

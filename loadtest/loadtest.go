@@ -239,27 +239,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep := Report{URL: cfg.URL, ConnsTarget: cfg.Conns, Askers: cfg.Askers}
 	rep.ServerRSSBeforeBytes = processRSS(cfg.ServerPID)
-	begin := time.Now()
-
 	var idle, asking, askers sync.WaitGroup
-	dialled := make(chan struct{}, cfg.Conns)
 	nIdle := cfg.Conns - cfg.Askers
-	for i := range nIdle {
-		idle.Go(func() {
-			at := begin.Add(cfg.Ramp * time.Duration(i) / time.Duration(nIdle))
-			if !sleepUntil(ctx, at) {
-				dialled <- struct{}{}
-				return
-			}
-			r.idle(ctx, dialled)
-		})
-	}
-	for range nIdle {
-		select {
-		case <-dialled:
-		case <-ctx.Done():
-		}
-	}
+	r.openIdle(ctx, &idle, nIdle)
 	sleepUntil(ctx, time.Now().Add(cfg.Settle))
 	rep.ServerRSSIdleBytes = processRSS(cfg.ServerPID)
 	if held := r.rec.heldNow(); held > 0 && rep.ServerRSSBeforeBytes > 0 && rep.ServerRSSIdleBytes > 0 {
@@ -289,6 +271,29 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep.DurationS = askEnd.Sub(r.askStart).Seconds()
 	r.rec.fill(&rep)
 	return rep, nil
+}
+
+// openIdle dials n idle connections spread evenly over the ramp, and returns
+// once each has been dialled or given up on (ctx ended).
+func (r *run) openIdle(ctx context.Context, idle *sync.WaitGroup, n int) {
+	begin := time.Now()
+	dialled := make(chan struct{}, r.cfg.Conns)
+	for i := range n {
+		idle.Go(func() {
+			at := begin.Add(r.cfg.Ramp * time.Duration(i) / time.Duration(n))
+			if !sleepUntil(ctx, at) {
+				dialled <- struct{}{}
+				return
+			}
+			r.idle(ctx, dialled)
+		})
+	}
+	for range n {
+		select {
+		case <-dialled:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // sleepUntil waits for t; false if ctx ended first.
@@ -343,15 +348,7 @@ func (r *run) idle(ctx context.Context, dialled chan<- struct{}) {
 		return
 	}
 	r.rec.opened()
-	read := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				read <- err
-				return
-			}
-		}
-	}()
+	read := discardReads(c)
 	select {
 	case err := <-read:
 		r.rec.closed()
@@ -421,15 +418,7 @@ func (r *run) asker(ctx context.Context, i int, finished func()) {
 	if c == nil {
 		return
 	}
-	read := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				read <- err
-				return
-			}
-		}
-	}()
+	read := discardReads(c)
 	select {
 	case <-r.stop:
 	case <-ctx.Done():
@@ -496,4 +485,19 @@ func (r *run) ask(ctx context.Context, c *websocket.Conn, id, question string) (
 			return true, true
 		}
 	}
+}
+
+// discardReads reads and drops c's messages until a read fails, and sends
+// that error on the channel it returns.
+func discardReads(c *websocket.Conn) <-chan error {
+	read := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				read <- err
+				return
+			}
+		}
+	}()
+	return read
 }

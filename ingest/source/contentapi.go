@@ -90,10 +90,10 @@ func (c ContentAPI) fetcher() *fetcher {
 		client:        c.HTTPClient,
 		userAgent:     c.UserAgent,
 		maxRetries:    c.MaxRetries,
-		baseBackoff:   c.BaseBackoff,
-		maxBackoff:    c.MaxBackoff,
-		maxRetryAfter: c.MaxRetryAfter,
-		maxBodyBytes:  c.MaxBodyBytes,
+		baseBackoff:   positive(c.BaseBackoff, DefaultBaseBackoff),
+		maxBackoff:    positive(c.MaxBackoff, DefaultMaxBackoff),
+		maxRetryAfter: positive(c.MaxRetryAfter, DefaultMaxRetryAfter),
+		maxBodyBytes:  positive(c.MaxBodyBytes, DefaultMaxBodyBytes),
 		log:           orDiscard(c.Logger),
 		sleep:         c.sleep,
 	}
@@ -105,9 +105,7 @@ func (c ContentAPI) fetcher() *fetcher {
 	if limit == 0 {
 		limit = DefaultRate
 	}
-	if burst <= 0 {
-		burst = 1
-	}
+	burst = positive(burst, 1)
 	f.limiter = rate.NewLimiter(limit, burst)
 	if f.userAgent == "" {
 		f.userAgent = "govchat/" + version.Version + " (+https://github.com/govchat/govchat)"
@@ -117,18 +115,6 @@ func (c ContentAPI) fetcher() *fetcher {
 		f.maxRetries = DefaultMaxRetries
 	case f.maxRetries < 0:
 		f.maxRetries = 0
-	}
-	if f.baseBackoff <= 0 {
-		f.baseBackoff = DefaultBaseBackoff
-	}
-	if f.maxBackoff <= 0 {
-		f.maxBackoff = DefaultMaxBackoff
-	}
-	if f.maxRetryAfter <= 0 {
-		f.maxRetryAfter = DefaultMaxRetryAfter
-	}
-	if f.maxBodyBytes <= 0 {
-		f.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	if f.sleep == nil {
 		f.sleep = sleep
@@ -166,21 +152,8 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 	if err != nil {
 		return err
 	}
-	workers := c.Concurrency
-	if workers <= 0 {
-		workers = DefaultConcurrency
-	}
-	workers = min(workers, max(len(paths), 1))
+	workers := min(positive(c.Concurrency, DefaultConcurrency), max(len(paths), 1))
 
-	type slot struct {
-		done  chan struct{}
-		item  Item
-		fatal error
-	}
-	type job struct {
-		path string
-		slot *slot
-	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -193,23 +166,7 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 	// fetched bodies can wait for a slow consumer.
 	pending := make(chan *slot, 2*workers)
 	jobs := make(chan job)
-	wg.Go(func() {
-		defer close(pending)
-		defer close(jobs)
-		for _, p := range paths {
-			s := &slot{done: make(chan struct{})}
-			select {
-			case pending <- s:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- job{p, s}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	})
+	wg.Go(func() { feedJobs(ctx, paths, pending, jobs) })
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
@@ -236,6 +193,40 @@ func (c ContentAPI) items(ctx context.Context, f *fetcher, paths []string, yield
 		return fmt.Errorf("source: fetching content items: %w", err)
 	}
 	return nil
+}
+
+// slot is one path's place in the output order: done is closed once item
+// or fatal is set.
+type slot struct {
+	done  chan struct{}
+	item  Item
+	fatal error
+}
+
+// job is a path for a worker to fetch into its slot.
+type job struct {
+	path string
+	slot *slot
+}
+
+// feedJobs queues each path's slot in path order, then hands the path to a
+// worker; it closes both channels when done or when ctx ends.
+func feedJobs(ctx context.Context, paths []string, pending chan<- *slot, jobs chan<- job) {
+	defer close(pending)
+	defer close(jobs)
+	for _, p := range paths {
+		s := &slot{done: make(chan struct{})}
+		select {
+		case pending <- s:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case jobs <- job{p, s}:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func baseURL(s string) (string, error) {
@@ -427,4 +418,12 @@ func isJSON(ct string) bool {
 func isXML(ct string) bool {
 	mt := mediaType(ct)
 	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
+}
+
+// positive is v, or def when v is not above zero.
+func positive[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

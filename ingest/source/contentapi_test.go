@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -600,15 +599,7 @@ func TestContentAPINoPaths(t *testing.T) {
 // paths in that order too.
 func corpus(t testing.TB) (map[string][]byte, []string) {
 	t.Helper()
-	dir := corpustest.CorpusDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("%s holds no .json items", dir)
-	}
-	sort.Strings(files)
+	files := corpustest.CorpusFiles(t)
 	byPath := make(map[string][]byte)
 	var paths []string
 	for _, name := range files {

@@ -95,24 +95,12 @@ func (s Sitemap) paths(ctx context.Context, f *fetcher) ([]string, error) {
 		s:        s,
 		f:        f,
 		hosts:    append([]string{root.Host}, s.AllowHosts...),
-		maxURLs:  s.MaxURLs,
-		maxDepth: s.MaxDepth,
-		maxMaps:  s.MaxSitemaps,
-		maxBytes: s.MaxBytes,
+		maxURLs:  positive(s.MaxURLs, DefaultMaxURLs),
+		maxDepth: positive(s.MaxDepth, DefaultMaxSitemapDepth),
+		maxMaps:  positive(s.MaxSitemaps, DefaultMaxSitemaps),
+		maxBytes: positive(s.MaxBytes, DefaultMaxSitemapBytes),
 		seenMaps: map[string]bool{s.URL: true},
 		seen:     make(map[string]bool),
-	}
-	if w.maxURLs <= 0 {
-		w.maxURLs = DefaultMaxURLs
-	}
-	if w.maxDepth <= 0 {
-		w.maxDepth = DefaultMaxSitemapDepth
-	}
-	if w.maxMaps <= 0 {
-		w.maxMaps = DefaultMaxSitemaps
-	}
-	if w.maxBytes <= 0 {
-		w.maxBytes = DefaultMaxSitemapBytes
 	}
 	if err := w.walk(ctx, s.URL, 0); err != nil {
 		return nil, err

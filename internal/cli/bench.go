@@ -62,16 +62,12 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, io.Err), false)
+	stk, err := openStorage(ctx, cfg, newLogger(cfg, io.Err), false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	base, err := searchOptions(cfg)
 	if err != nil {
 		return err
@@ -240,44 +236,51 @@ func benchIngest(ctx context.Context, io IO, args []string) error {
 	}
 	runs := []bench.IngestRun{full, noop, one}
 	if *chunks > 0 {
-		big := bench.Replicate(items, *chunks)
-		st2, done2, err := benchSchema(ctx, cfg, io, "", false)
-		if err != nil {
-			return err
-		}
-		defer done2()
-		scale, err := bench.TimedSync(ctx, ingest.NewSyncer(st2, emb, nil), fmt.Sprintf("corpus replicated to %d chunks", *chunks), big, false)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, scale)
-		t := time.Now()
-		vecs, err := bench.EmbedAll(ctx, emb, big)
-		if err != nil {
-			return err
-		}
-		embedTime := time.Since(t)
-		st3, done3, err := benchSchema(ctx, cfg, io, "", false)
-		if err != nil {
-			return err
-		}
-		defer done3()
-		sp, err := st3.EnsureSpace(ctx, emb.Model(), emb.Dimensions())
-		if err != nil {
-			return err
-		}
-		t = time.Now()
-		if err := bench.RawInsert(ctx, cfg.DatabaseURL, st3.Schema(), sp.ID, big, vecs, 100); err != nil {
-			return err
-		}
-		raw := time.Since(t)
-		bench.PrintIngest(io.Out, runs, full.Elapsed)
-		fmt.Fprintf(io.Out, "\nRaw unnest INSERT of the same %d chunks (vectors precomputed in %.1fs, 100 documents a transaction): %.1fs. "+
-			"Ingest/raw throughput ratio %.2f (raw time / ingest time); without the embedding time %.2f.\n",
-			scale.Chunks, embedTime.Seconds(), raw.Seconds(), raw.Seconds()/scale.Elapsed.Seconds(), raw.Seconds()/(scale.Elapsed-embedTime).Seconds())
-		return nil
+		return benchIngestScale(ctx, io, cfg, emb, items, *chunks, runs)
 	}
 	bench.PrintIngest(io.Out, runs, full.Elapsed)
+	return nil
+}
+
+// benchIngestScale ingests the corpus replicated to chunks chunks into a
+// fresh schema, then writes the same rows by raw INSERT into another, and
+// prints runs with both.
+func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedder, items []ingest.Parsed, chunks int, runs []bench.IngestRun) error {
+	big := bench.Replicate(items, chunks)
+	st2, done2, err := benchSchema(ctx, cfg, io, "", false)
+	if err != nil {
+		return err
+	}
+	defer done2()
+	scale, err := bench.TimedSync(ctx, ingest.NewSyncer(st2, emb, nil), fmt.Sprintf("corpus replicated to %d chunks", chunks), big, false)
+	if err != nil {
+		return err
+	}
+	runs = append(runs, scale)
+	t := time.Now()
+	vecs, err := bench.EmbedAll(ctx, emb, big)
+	if err != nil {
+		return err
+	}
+	embedTime := time.Since(t)
+	st3, done3, err := benchSchema(ctx, cfg, io, "", false)
+	if err != nil {
+		return err
+	}
+	defer done3()
+	sp, err := st3.EnsureSpace(ctx, emb.Model(), emb.Dimensions())
+	if err != nil {
+		return err
+	}
+	t = time.Now()
+	if err := bench.RawInsert(ctx, cfg.DatabaseURL, st3.Schema(), sp.ID, big, vecs, 100); err != nil {
+		return err
+	}
+	raw := time.Since(t)
+	bench.PrintIngest(io.Out, runs, runs[0].Elapsed)
+	fmt.Fprintf(io.Out, "\nRaw unnest INSERT of the same %d chunks (vectors precomputed in %.1fs, 100 documents a transaction): %.1fs. "+
+		"Ingest/raw throughput ratio %.2f (raw time / ingest time); without the embedding time %.2f.\n",
+		scale.Chunks, embedTime.Seconds(), raw.Seconds(), raw.Seconds()/scale.Elapsed.Seconds(), raw.Seconds()/(scale.Elapsed-embedTime).Seconds())
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 
 	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/version"
@@ -113,16 +114,43 @@ func flags(name string, io IO, settings ...string) *flag.FlagSet {
 // parse parses args and loads the configuration.
 func parse(fs *flag.FlagSet, io IO, args []string) (config.Config, error) {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config.Config{}, err
-		}
-		return config.Config{}, errUsage
+		return config.Config{}, flagError(err)
+	}
+	return config.Load(io.Env, fs)
+}
+
+// parseArgs is parse for a command that takes positional arguments (a
+// question, file names): they may come before the flags as well as after,
+// and are returned in order.
+func parseArgs(fs *flag.FlagSet, io IO, args []string) (config.Config, []string, error) {
+	pos, err := parsePositional(fs, args)
+	if err != nil {
+		return config.Config{}, nil, err
 	}
 	cfg, err := config.Load(io.Env, fs)
-	if err != nil {
-		return cfg, err
+	return cfg, pos, err
+}
+
+// parsePositional parses the flags in args, letting positional arguments
+// come before them as well as after, and returns those arguments in order.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
 	}
-	return cfg, nil
+	if err := fs.Parse(args); err != nil {
+		return nil, flagError(err)
+	}
+	return append(pos, fs.Args()...), nil
+}
+
+// flagError keeps a request for help and turns any other flag error into
+// errUsage (the flag package has printed it).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errUsage
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -44,13 +44,22 @@ func run(ctx context.Context, env map[string]string, args ...string) (code int, 
 	return code, out.String(), errb.String()
 }
 
+// testSchema names a fresh schema for a test that runs commands, marks the
+// test parallel (each has its own schema) and drops the schema at the end.
+func testSchema(t *testing.T, name string) (url, schema string) {
+	t.Helper()
+	t.Parallel()
+	url = storetest.URL(t)
+	schema = fmt.Sprintf("test_%s_%d", name, time.Now().UnixNano()%1e9)
+	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	return url, schema
+}
+
 // TestOpenAIDefaults runs ingest, index status, serve, ask and eval through
 // the real command wiring with only the documented variables of an
 // OpenAI-compatible setup: no dimensions, no model names, no floor.
 func TestOpenAIDefaults(t *testing.T) {
-	url := storetest.URL(t)
-	schema := fmt.Sprintf("test_openai_%d", time.Now().UnixNano()%1e9)
-	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	url, schema := testSchema(t, "openai")
 	fake := llmtest.NewServer(t)
 	fake.Dims = 24
 	fake.Answer = "Your bins are collected every week [1]."

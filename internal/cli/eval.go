@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,18 +64,13 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *dataset == "" || fs.NArg() > 0 || *judgeRuns < 1 {
-		fmt.Fprintln(io.Err, "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--judge [--judge-runs 3]] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE [--pipeline] | --cv K) [--json]")
+		fmt.Fprintln(io.Err, evalUsage)
 		return errUsage
 	}
-	data, err := os.ReadFile(*dataset)
+	data, items, err := readDataset(*dataset)
 	if err != nil {
 		return err
 	}
-	items, err := eval.Decode(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-
 	var judgeLLM *llm.Client // built first, so a missing endpoint fails before the run
 	if *judge {
 		if judgeLLM, err = judgeClient(cfg); err != nil {
@@ -84,39 +78,10 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		}
 		defer judgeLLM.Close()
 	}
-	log := newLogger(cfg, io.Err)
-	stk, err := openStack(ctx, cfg, log, false)
+	rep, err := evalReport(ctx, io, cfg, judgeLLM, evalRun{dataset: *dataset, data: data, items: items, k: *k, conc: *conc, judgeRuns: *judgeRuns})
 	if err != nil {
 		return err
 	}
-	defer stk.Close()
-	emb, searcher, model := stk.emb, stk.searcher, stk.llm
-	// The pipeline's own logs are quiet: they would interleave with the
-	// progress bar, and eval reports every outcome anyway.
-	pipe := chat.NewPipeline(searcher, nil, model, stk.pipelineConfig(cfg), nil)
-
-	runner := eval.Runner{Asker: pipe, Searcher: searcher, K: *k, Concurrency: *conc}
-	if evalTerminal(io.Err) {
-		runner.Progress = func(done, total int) { evalProgress(io, done, total) }
-	}
-	start := time.Now()
-	results := runner.Run(ctx, items)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	judgeModel, err := runJudge(ctx, judgeLLM, *judgeRuns, *conc, items, results)
-	if err != nil {
-		return err
-	}
-	if judgeLLM == nil {
-		*judgeRuns = 0
-	}
-	rep := eval.Score(items, results, eval.RunConfig{
-		JudgeModel: judgeModel, JudgeRuns: *judgeRuns,
-		Dataset: *dataset, DatasetSHA256: eval.DatasetHash(data), Embedder: emb.Model(), Composer: pipe.Composer(),
-		K: *k, TopK: searcher.Options().K, Weights: searcher.Options().Weights, Version: version.String(),
-		StartedAt: start.UTC().Format(time.RFC3339), WallSeconds: time.Since(start).Seconds(), RetrievalSource: "searcher",
-	})
 	if err := writeReports(rep, *outDir); err != nil {
 		return err
 	}
@@ -131,6 +96,70 @@ func runEval(ctx context.Context, io IO, args []string) error {
 		return exitError{code: 1, msg: "govchat eval: below the minimum:\n  " + strings.Join(fails, "\n  ")}
 	}
 	return nil
+}
+
+const evalUsage = "usage: govchat eval --dataset FILE [--out DIR] [--k 10] [--concurrency 4] [--min NAME=VALUE ...] [--judge [--judge-runs 3]] [--json]\n       govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]\n       govchat eval export-beir --dataset FILE --corpus DIR --out DIR\n       govchat eval import-qrels QRELS --run report.json|run.trec\n       govchat eval routing (--dataset FILE [--pipeline] | --cv K) [--json]"
+
+// readDataset reads a JSON Lines question set; data is its bytes, for the
+// report's hash.
+func readDataset(path string) (data []byte, items []eval.Item, err error) {
+	data, err = os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err = eval.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, items, nil
+}
+
+// evalRun is what one eval run asks.
+type evalRun struct {
+	dataset   string
+	data      []byte
+	items     []eval.Item
+	k, conc   int
+	judgeRuns int
+}
+
+// evalReport answers every question through the pipeline, has the judge (if
+// any) grade the answers, and scores the results.
+func evalReport(ctx context.Context, io IO, cfg config.Config, judgeLLM *llm.Client, r evalRun) (eval.Report, error) {
+	log := newLogger(cfg, io.Err)
+	stk, err := openStack(ctx, cfg, log, false)
+	if err != nil {
+		return eval.Report{}, err
+	}
+	defer stk.Close()
+	emb, searcher, model := stk.emb, stk.searcher, stk.llm
+	// The pipeline's own logs are quiet: they would interleave with the
+	// progress bar, and eval reports every outcome anyway.
+	pipe := chat.NewPipeline(searcher, nil, model, stk.pipelineConfig(cfg), nil)
+
+	runner := eval.Runner{Asker: pipe, Searcher: searcher, K: r.k, Concurrency: r.conc}
+	if evalTerminal(io.Err) {
+		runner.Progress = func(done, total int) { evalProgress(io, done, total) }
+	}
+	start := time.Now()
+	results := runner.Run(ctx, r.items)
+	if err := ctx.Err(); err != nil {
+		return eval.Report{}, err
+	}
+	judgeModel, err := runJudge(ctx, judgeLLM, r.judgeRuns, r.conc, r.items, results)
+	if err != nil {
+		return eval.Report{}, err
+	}
+	judgeRuns := r.judgeRuns
+	if judgeLLM == nil {
+		judgeRuns = 0
+	}
+	return eval.Score(r.items, results, eval.RunConfig{
+		JudgeModel: judgeModel, JudgeRuns: judgeRuns,
+		Dataset: r.dataset, DatasetSHA256: eval.DatasetHash(r.data), Embedder: emb.Model(), Composer: pipe.Composer(),
+		K: r.k, TopK: searcher.Options().K, Weights: searcher.Options().Weights, Version: version.String(),
+		StartedAt: start.UTC().Format(time.RFC3339), WallSeconds: time.Since(start).Seconds(), RetrievalSource: "searcher",
+	}), nil
 }
 
 // runJudge has the LLM judge grade the results when there is one, and
@@ -220,20 +249,12 @@ func evalProgress(io IO, done, total int) {
 }
 
 func runEvalCompare(io IO, args []string) error {
-	fs := flag.NewFlagSet("govchat eval compare", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := flags("eval compare", io)
 	tol := fs.Float64("tolerance", 0.02, "largest drop in a headline metric that is not a regression")
-	var paths []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		paths, args = append(paths, args[0]), args[1:]
+	paths, err := parsePositional(fs, args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	paths = append(paths, fs.Args()...)
 	if len(paths) != 2 {
 		fmt.Fprintln(io.Err, "usage: govchat eval compare OLD/report.json NEW/report.json [--tolerance 0.02]")
 		return errUsage
@@ -273,19 +294,11 @@ func runEvalExportBEIR(ctx context.Context, io IO, args []string) error {
 		fmt.Fprintln(io.Err, "usage: govchat eval export-beir --dataset FILE --corpus DIR --out DIR")
 		return errUsage
 	}
-	data, err := os.ReadFile(*dataset)
+	_, items, err := readDataset(*dataset)
 	if err != nil {
 		return err
 	}
-	items, err := eval.Decode(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
-	if len(cfg.AllowSchemas) > 0 {
-		popts.Schemas = cfg.AllowSchemas
-	}
-	parsed, err := ingest.Collect(ctx, source.Dir{Path: *corpus}, popts)
+	parsed, err := ingest.Collect(ctx, source.Dir{Path: *corpus}, parseOptions(cfg))
 	if err != nil {
 		return err
 	}
@@ -304,20 +317,12 @@ func runEvalExportBEIR(ctx context.Context, io IO, args []string) error {
 }
 
 func runEvalImportQrels(io IO, args []string) error {
-	fs := flag.NewFlagSet("govchat eval import-qrels", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := flags("eval import-qrels", io)
 	runFile := fs.String("run", "", "ranked results to score: a report.json or a TREC run file (qid Q0 docid rank score tag)")
-	var paths []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		paths, args = append(paths, args[0]), args[1:]
+	paths, err := parsePositional(fs, args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	paths = append(paths, fs.Args()...)
 	if len(paths) != 1 || *runFile == "" {
 		fmt.Fprintln(io.Err, "usage: govchat eval import-qrels QRELS.tsv --run report.json|run.trec")
 		return errUsage

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/llm/llmtest"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // TestReembedGate re-embeds a lexical index twice, with a dataset whose
@@ -22,9 +20,7 @@ import (
 // --min recall_at_5=0.6, which it accepts. On these four pages even
 // pseudo-random vectors rank well, since full-text search carries them.
 func TestReembedGate(t *testing.T) {
-	url := storetest.URL(t)
-	schema := fmt.Sprintf("test_gate_%d", time.Now().UnixNano()%1e9)
-	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	url, schema := testSchema(t, "gate")
 	fake := llmtest.NewServer(t)
 	fake.Dims = 16
 	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": corpustest.VectorsFile(t)}
@@ -100,9 +96,7 @@ func TestReembedGate(t *testing.T) {
 // space passes and is switched to.
 func TestReembedGateOnCorpus(t *testing.T) {
 	corpus, dev, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
-	url := storetest.URL(t)
-	schema := fmt.Sprintf("test_gatecorpus_%d", time.Now().UnixNano()%1e9)
-	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	url, schema := testSchema(t, "gatecorpus")
 	fake := llmtest.NewServer(t)
 	fake.Dims = 64
 	env := func(kv ...string) map[string]string {

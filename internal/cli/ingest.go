@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/config"
@@ -19,119 +21,158 @@ import (
 	"github.com/govchat/govchat/store"
 )
 
+// fetchUserAgent names govchat to the sites it fetches from.
+func fetchUserAgent() string {
+	return "govchat/" + version.Version + " (+https://github.com/govchat/govchat)"
+}
+
+// parseOptions maps configuration onto the parser's.
+func parseOptions(cfg config.Config) ingest.ParseOptions {
+	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
+	if len(cfg.AllowSchemas) > 0 {
+		popts.Schemas = cfg.AllowSchemas
+	}
+	return popts
+}
+
+// ingestFlags are runIngest's own flags.
+type ingestFlags struct {
+	from, contentAPI, pathsFile, sitemap, onePath, prune, gateSet *string
+	dryRun, reembed, asJSON                                       *bool
+	rate                                                          *float64
+	mins                                                          thresholds
+}
+
 func runIngest(ctx context.Context, io IO, args []string) error {
 	fs := flags("ingest", io, "database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
 		"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
 		"chunk-max-tokens", "allow-schemas")
-	from := fs.String("from", "", "a Content API JSON file, or a directory of JSON, HTML or Markdown pages")
-	contentAPI := fs.String("content-api", "", "fetch live from this Content API base URL (e.g. https://www.gov.uk/api/content) with --paths or --path")
-	pathsFile := fs.String("paths", "", "file of base paths to fetch from --content-api, one per line")
-	sitemap := fs.String("sitemap", "", "fetch every page listed in this sitemap.xml from --content-api")
-	onePath := fs.String("path", "", "reindex one page now: fetch /base/path from --content-api")
-	prune := fs.String("prune", "auto", "remove stored pages the source no longer has: auto (yes for --from DIR and --sitemap), true or false")
-	dryRun := fs.Bool("dry-run", false, "list what would change; embed and write nothing")
-	reembed := fs.Bool("reembed", false, "rebuild every vector with the configured embedder, then switch to it")
-	gateSet := fs.String("gate", "", "with --reembed: run this eval dataset against the new space and switch only when every --min passes")
-	var mins thresholds
-	fs.Var(&mins, "min", "with --gate: a metric the new space must reach, NAME=VALUE, repeatable (e.g. recall_at_5=0.85)")
-	asJSON := fs.Bool("json", false, "print one JSON object of counts as the last line")
-	rate := fs.Float64("rate", float64(source.DefaultRate), "live fetches a second")
+	f := ingestFlags{
+		from:       fs.String("from", "", "a Content API JSON file, or a directory of JSON, HTML or Markdown pages"),
+		contentAPI: fs.String("content-api", "", "fetch live from this Content API base URL (e.g. https://www.gov.uk/api/content) with --paths or --path"),
+		pathsFile:  fs.String("paths", "", "file of base paths to fetch from --content-api, one per line"),
+		sitemap:    fs.String("sitemap", "", "fetch every page listed in this sitemap.xml from --content-api"),
+		onePath:    fs.String("path", "", "reindex one page now: fetch /base/path from --content-api"),
+		prune:      fs.String("prune", "auto", "remove stored pages the source no longer has: auto (yes for --from DIR and --sitemap), true or false"),
+		dryRun:     fs.Bool("dry-run", false, "list what would change; embed and write nothing"),
+		reembed:    fs.Bool("reembed", false, "rebuild every vector with the configured embedder, then switch to it"),
+		gateSet:    fs.String("gate", "", "with --reembed: run this eval dataset against the new space and switch only when every --min passes"),
+	}
+	fs.Var(&f.mins, "min", "with --gate: a metric the new space must reach, NAME=VALUE, repeatable (e.g. recall_at_5=0.85)")
+	f.asJSON = fs.Bool("json", false, "print one JSON object of counts as the last line")
+	f.rate = fs.Float64("rate", float64(source.DefaultRate), "live fetches a second")
 	cfg, err := parse(fs, io, args)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, io.Err)
 	cfg.DatabaseReadURL = "" // ingest reads what it has just written: the primary only
-	st, err := openStore(ctx, cfg, log, true)
+	stk, err := openStorage(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	syncer := ingest.NewSyncer(st, emb, log)
 
-	if (*gateSet != "" || len(mins) > 0) && (!*reembed || *gateSet == "" || len(mins) == 0) {
+	if (*f.gateSet != "" || len(f.mins) > 0) && (!*f.reembed || *f.gateSet == "" || len(f.mins) == 0) {
 		fmt.Fprintln(io.Err, "govchat ingest: --gate DATASET and --min NAME=VALUE go together, with --reembed")
 		return errUsage
 	}
-	if *reembed {
-		return runReembed(ctx, io, cfg, st, emb, syncer, log, *gateSet, mins)
+	if *f.reembed {
+		return runReembed(ctx, io, cfg, st, emb, syncer, log, *f.gateSet, f.mins)
 	}
-
-	api := source.ContentAPI{BaseURL: *contentAPI, Rate: toLimit(*rate), UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
-	var src ingest.ItemSource
-	var label string
-	autoPrune := false
-	switch {
-	case *from != "":
-		info, err := os.Stat(*from)
-		if err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
-		src, label = source.Dir{Path: *from, Logger: log, OnSkip: func(p, reason string) { log.Debug("skipped file", "path", p, "reason", reason) }}, *from
-		autoPrune = info.IsDir()
-	case *sitemap != "":
-		src, label, autoPrune = source.Sitemap{URL: *sitemap, API: api}, *sitemap, true
-	case *onePath != "":
-		paths, err := source.ReadPaths(strings.NewReader(*onePath))
-		if err != nil {
-			return fmt.Errorf("--path: %w", err)
-		}
-		api.Paths = paths
-		src, label = api, *onePath
-	case *pathsFile != "":
-		f, err := os.Open(*pathsFile)
-		if err != nil {
-			return fmt.Errorf("--paths: %w", err)
-		}
-		paths, err := source.ReadPaths(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--paths %s: %w", *pathsFile, err)
-		}
-		api.Paths = paths
-		src, label = api, *pathsFile
-	default:
-		fmt.Fprintln(io.Err, "govchat ingest: say where the content comes from: --from PATH, --content-api URL with --paths FILE or --path /base/path, or --sitemap URL")
-		return errUsage
-	}
-	if (*onePath != "" || *pathsFile != "" || *sitemap != "") && api.BaseURL == "" {
-		api.BaseURL = source.DefaultBaseURL
-	}
-	doPrune := autoPrune
-	switch *prune {
-	case "true":
-		doPrune = true
-	case "false":
-		doPrune = false
-	case "auto":
-	default:
-		return fmt.Errorf("--prune is %q; want auto, true or false", *prune)
-	}
-
-	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
-	if len(cfg.AllowSchemas) > 0 {
-		popts.Schemas = cfg.AllowSchemas
-	}
-	start := time.Now()
-	items, err := ingest.Collect(ctx, src, popts)
+	src, label, autoPrune, err := f.source(io, log)
 	if err != nil {
 		return err
 	}
+	doPrune, err := pruneFlag(*f.prune, autoPrune)
+	if err != nil {
+		return err
+	}
+	stats, err := syncRecorded(ctx, io, st, syncer, log, src, label, parseOptions(cfg), doPrune, *f.dryRun)
+	if err != nil {
+		return err
+	}
+	if *f.asJSON {
+		return json.NewEncoder(io.Out).Encode(stats)
+	}
+	fmt.Fprintf(io.Out, "%d added, %d updated, %d unchanged, %d removed, %d skipped, %d failed; %d chunks written, %d texts embedded in %.1fs\n",
+		stats.DocumentsAdded, stats.DocumentsUpdated, stats.DocumentsUnchanged, stats.DocumentsRemoved, stats.DocumentsSkipped,
+		stats.DocumentsFailed, stats.ChunksWritten, stats.EmbeddingInputs, float64(stats.DurationMS)/1000)
+	return nil
+}
+
+// source is where the content comes from, a label for the run record, and
+// whether the source is complete (so pruning is on by default).
+func (f ingestFlags) source(io IO, log *slog.Logger) (ingest.ItemSource, string, bool, error) {
+	api := source.ContentAPI{BaseURL: *f.contentAPI, Rate: rate.Limit(*f.rate), UserAgent: fetchUserAgent(), Logger: log}
+	switch {
+	case *f.from != "":
+		info, err := os.Stat(*f.from)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("--from: %w", err)
+		}
+		dir := source.Dir{Path: *f.from, Logger: log, OnSkip: func(p, reason string) { log.Debug("skipped file", "path", p, "reason", reason) }}
+		return dir, *f.from, info.IsDir(), nil
+	case *f.sitemap != "":
+		return source.Sitemap{URL: *f.sitemap, API: api}, *f.sitemap, true, nil
+	case *f.onePath != "":
+		paths, err := source.ReadPaths(strings.NewReader(*f.onePath))
+		if err != nil {
+			return nil, "", false, fmt.Errorf("--path: %w", err)
+		}
+		api.Paths = paths
+		return api, *f.onePath, false, nil
+	case *f.pathsFile != "":
+		file, err := os.Open(*f.pathsFile)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("--paths: %w", err)
+		}
+		paths, err := source.ReadPaths(file)
+		file.Close()
+		if err != nil {
+			return nil, "", false, fmt.Errorf("--paths %s: %w", *f.pathsFile, err)
+		}
+		api.Paths = paths
+		return api, *f.pathsFile, false, nil
+	}
+	fmt.Fprintln(io.Err, "govchat ingest: say where the content comes from: --from PATH, --content-api URL with --paths FILE or --path /base/path, or --sitemap URL")
+	return nil, "", false, errUsage
+}
+
+// pruneFlag reads --prune: auto takes the source's default.
+func pruneFlag(v string, auto bool) (bool, error) {
+	switch v {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "auto":
+		return auto, nil
+	}
+	return false, fmt.Errorf("--prune is %q; want auto, true or false", v)
+}
+
+// syncRecorded collects and syncs src, drawing progress, listing changes on
+// a dry run and recording the run (even a failed one) otherwise.
+func syncRecorded(ctx context.Context, io IO, st *store.Store, syncer *ingest.Syncer, log *slog.Logger,
+	src ingest.ItemSource, label string, popts ingest.ParseOptions, prune, dryRun bool) (ingest.Stats, error) {
+	start := time.Now()
+	items, err := ingest.Collect(ctx, src, popts)
+	if err != nil {
+		return ingest.Stats{}, err
+	}
 	var runID int64
-	if !*dryRun {
+	if !dryRun {
 		if runID, err = st.StartRun(ctx, label); err != nil {
-			return err
+			return ingest.Stats{}, err
 		}
 	}
 	bar := newProgressBar(io.Err)
-	opts := ingest.SyncOptions{Prune: doPrune, DryRun: *dryRun, OnProgress: bar.update,
+	opts := ingest.SyncOptions{Prune: prune, DryRun: dryRun, OnProgress: bar.update,
 		OnChange: func(outcome, path, locale, reason string) {
-			if *dryRun && outcome != "unchanged" {
+			if dryRun && outcome != "unchanged" {
 				fmt.Fprintf(io.Out, "%-9s %s (%s) %s\n", outcome, path, locale, reason)
 			}
 			if outcome == "failed" {
@@ -141,7 +182,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 	stats, err := syncer.Sync(ctx, items, opts)
 	bar.finish()
 	stats.DurationMS = time.Since(start).Milliseconds()
-	if !*dryRun {
+	if !dryRun {
 		// Record the run even when it failed or was interrupted.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if ferr := st.FinishRun(fctx, runID, stats, err); ferr != nil {
@@ -149,16 +190,7 @@ func runIngest(ctx context.Context, io IO, args []string) error {
 		}
 		cancel()
 	}
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(io.Out).Encode(stats)
-	}
-	fmt.Fprintf(io.Out, "%d added, %d updated, %d unchanged, %d removed, %d skipped, %d failed; %d chunks written, %d texts embedded in %.1fs\n",
-		stats.DocumentsAdded, stats.DocumentsUpdated, stats.DocumentsUnchanged, stats.DocumentsRemoved, stats.DocumentsSkipped,
-		stats.DocumentsFailed, stats.ChunksWritten, stats.EmbeddingInputs, float64(stats.DurationMS)/1000)
-	return nil
+	return stats, err
 }
 
 // progressBar draws on a terminal and stays silent otherwise.

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,15 +10,12 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/llm/llmtest"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // TestEvalJudge answers offline and has a judge on the fake server grade
 // the answers, configured only by the GOVCHAT_JUDGE_* settings.
 func TestEvalJudge(t *testing.T) {
-	url := storetest.URL(t)
-	schema := fmt.Sprintf("test_judge_%d", time.Now().UnixNano()%1e9)
-	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
+	url, schema := testSchema(t, "judge")
 	fake := llmtest.NewServer(t)
 	for range 10 {
 		fake.QueueChat(llmtest.Reply{ToolName: "grade_answer", ToolArguments: `{"faithfulness":0.8,"relevancy":0.9,"reason":"fine"}`})

@@ -36,39 +36,17 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	types := fs.String("types", "", "only these document types, comma-separated")
 	prefix := fs.String("prefix", "", "only pages whose base path starts with this")
 	recall := fs.Int("recall-check", 0, "instead of searching, sample N chunk texts and report HNSW recall@10 against an exact scan")
-	// Let the question come before or after the flags.
-	var words []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		words = append(words, args[0])
-		args = args[1:]
-	}
-	cfg, err := parse(fs, io, args)
+	cfg, words, err := parseArgs(fs, io, args)
 	if err != nil {
 		return err
 	}
-	words = append(words, fs.Args()...)
-	log := newLogger(cfg, io.Err)
-	st, err := openStore(ctx, cfg, log, false)
+	stk, err := openStorage(ctx, cfg, newLogger(cfg, io.Err), false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
 	if *recall > 0 {
-		rep, err := retrieval.CheckRecall(ctx, st, emb, *recall, 10, cfg.EfSearch)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return json.NewEncoder(io.Out).Encode(rep)
-		}
-		fmt.Fprintf(io.Out, "HNSW recall@%d over %d sampled queries at ef_search=%d: %.3f (worst query %.2f)\n",
-			rep.K, rep.Queries, rep.EfSearch, rep.Recall, rep.Worst)
-		return nil
+		return recallCheck(ctx, io, stk, *recall, cfg.EfSearch, *asJSON)
 	}
 	q := strings.TrimSpace(strings.Join(words, " "))
 	if q == "" {
@@ -79,7 +57,7 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := retrieval.New(st, emb, opts)
+	s := retrieval.New(stk.store, stk.emb, opts)
 	var dt []string
 	for _, t := range strings.Split(*types, ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -102,6 +80,26 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(io.Out).Encode(out)
 	}
+	printPassages(io, res, out)
+	return nil
+}
+
+// recallCheck reports HNSW recall@10 over n sampled chunk texts.
+func recallCheck(ctx context.Context, io IO, stk *stack, n, efSearch int, asJSON bool) error {
+	rep, err := retrieval.CheckRecall(ctx, stk.store, stk.emb, n, 10, efSearch)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(io.Out).Encode(rep)
+	}
+	fmt.Fprintf(io.Out, "HNSW recall@%d over %d sampled queries at ef_search=%d: %.3f (worst query %.2f)\n",
+		rep.K, rep.Queries, rep.EfSearch, rep.Recall, rep.Worst)
+	return nil
+}
+
+// printPassages prints the verdict, the floor and each passage's scores.
+func printPassages(io IO, res retrieval.Result, out []passageJSON) {
 	verdict := "relevant content found"
 	if res.NoContent {
 		verdict = "NO CONTENT: below the floor, the bot would say it cannot find guidance"
@@ -117,7 +115,6 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 		fmt.Fprintf(io.Out, "%2d. %s%s\n    %s  [%s, %s]\n    score %.4f = vector #%d (cos %.3f) + text #%d (rank %.3f)\n    %s\n\n",
 			i+1, p.Title, heading, p.URL, p.DocumentType, p.Locale, p.Score, p.VectorRank, p.VectorScore, p.TextRank, p.TextScore, snippet(p.Text, 160))
 	}
-	return nil
 }
 
 func snippet(s string, n int) string {

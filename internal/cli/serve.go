@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,7 +14,6 @@ import (
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/config"
-	"github.com/govchat/govchat/internal/version"
 	"github.com/govchat/govchat/server"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/web"
@@ -61,25 +59,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
-	syncer := ingest.NewSyncer(st, emb, log)
-	popts := ingest.ParseOptions{Chunk: ingest.ChunkOptions{MaxTokens: cfg.ChunkMaxTokens}}
-	if len(cfg.AllowSchemas) > 0 {
-		popts.Schemas = cfg.AllowSchemas
-	}
-	reindex := func(ctx context.Context, path string) (string, error) {
-		api := source.ContentAPI{BaseURL: source.DefaultBaseURL, Paths: []string{path},
-			UserAgent: "govchat/" + version.Version + " (+https://github.com/govchat/govchat)", Logger: log}
-		items, err := ingest.Collect(ctx, api, popts)
-		if err != nil {
-			return "", err
-		}
-		stats, err := syncer.Sync(ctx, items, ingest.SyncOptions{})
-		if err != nil {
-			return "", err
-		}
-		b, err := json.Marshal(stats)
-		return string(b), err
-	}
+	reindex := reindexer(cfg, ingest.NewSyncer(st, emb, log), log)
 	indexReady := func(ctx context.Context) error {
 		_, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
 		return err
@@ -110,6 +90,25 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	stopPurge()
 	<-purged
 	return err
+}
+
+// reindexer fetches one page from the Content API and syncs it: what the
+// admin reindex endpoint runs. It returns the sync's counts as JSON.
+func reindexer(cfg config.Config, syncer *ingest.Syncer, log *slog.Logger) func(ctx context.Context, path string) (string, error) {
+	popts := parseOptions(cfg)
+	return func(ctx context.Context, path string) (string, error) {
+		api := source.ContentAPI{BaseURL: source.DefaultBaseURL, Paths: []string{path}, UserAgent: fetchUserAgent(), Logger: log}
+		items, err := ingest.Collect(ctx, api, popts)
+		if err != nil {
+			return "", err
+		}
+		stats, err := syncer.Sync(ctx, items, ingest.SyncOptions{})
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(stats)
+		return string(b), err
+	}
 }
 
 func serverConfig(cfg config.Config) server.Config {
@@ -170,19 +169,10 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 	url := fs.String("url", "ws://127.0.0.1:8080/ws", "websocket URL of a govchat server")
 	conv := fs.String("conversation", "", "continue this conversation (the id printed after an answer)")
 	asJSON := fs.Bool("json", false, "print only one JSON object with the answer as the last line")
-	// Let the question come before or after the flags.
-	var words []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		words = append(words, args[0])
-		args = args[1:]
+	words, err := parsePositional(fs, args)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	words = append(words, fs.Args()...)
 	q := strings.TrimSpace(strings.Join(words, " "))
 	if q == "" {
 		fmt.Fprintln(io.Err, `usage: govchat ask "question" [--url ws://127.0.0.1:8080/ws] [--conversation ID] [--json]`)

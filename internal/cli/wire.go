@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"golang.org/x/time/rate"
-
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/config"
@@ -90,8 +88,6 @@ func logFloor(ctx context.Context, st *store.Store, log *slog.Logger) {
 	log.Info("no-content floor: "+floorText(sp), "model", sp.Model)
 }
 
-func toLimit(perSecond float64) rate.Limit { return rate.Limit(perSecond) }
-
 // stack is what serve, eval and the benchmarks share: the store, the
 // embedder, the retriever and, when configured, the LLM.
 type stack struct {
@@ -106,6 +102,29 @@ type stack struct {
 // openStack opens the store (migrating it when migrate is set), the embedder,
 // the retriever and the LLM client. Close releases them in reverse order.
 func openStack(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*stack, error) {
+	s, err := openStorage(ctx, cfg, log, migrate)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := searchOptions(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.searcher = retrieval.New(s.store, s.emb, opts)
+	logFloor(ctx, s.store, log)
+	if cfg.UseLLM() {
+		c := llmClient(cfg)
+		s.llm = c
+		s.closers = append(s.closers, c.Close)
+	}
+	s.router = newRouter(cfg, log)
+	return s, nil
+}
+
+// openStorage opens the part of the stack that ingest and search need: the
+// store (migrating it when migrate is set) and the embedder.
+func openStorage(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*stack, error) {
 	s := &stack{}
 	st, err := openStore(ctx, cfg, log, migrate)
 	if err != nil {
@@ -120,19 +139,6 @@ func openStack(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 	}
 	s.emb = emb
 	s.closers = append(s.closers, release)
-	opts, err := searchOptions(cfg)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.searcher = retrieval.New(st, emb, opts)
-	logFloor(ctx, st, log)
-	if cfg.UseLLM() {
-		c := llmClient(cfg)
-		s.llm = c
-		s.closers = append(s.closers, c.Close)
-	}
-	s.router = newRouter(cfg, log)
 	return s, nil
 }
 

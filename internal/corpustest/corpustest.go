@@ -7,10 +7,13 @@
 package corpustest
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"testing"
 )
 
@@ -76,4 +79,53 @@ func VectorsFile(t testing.TB) string {
 	}
 	Need(t, path, "run scripts/vectors.sh")
 	return path
+}
+
+// DevItems decodes the development question set into T, one JSON object a
+// line (blank lines skipped); T holds the fields the caller needs. A missing,
+// unreadable or empty set fails the test.
+func DevItems[T any](t testing.TB) []T {
+	t.Helper()
+	path := DevSet(t)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []T
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var it T
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("eval set %s: %v", path, err)
+		}
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("eval set %s: %v", path, err)
+	}
+	if len(items) == 0 {
+		t.Fatalf("eval set %s is empty", path)
+	}
+	return items
+}
+
+// CorpusFiles are the shared corpus's Content API items (*.json), sorted.
+// A corpus without any fails the test.
+func CorpusFiles(t testing.TB) []string {
+	t.Helper()
+	dir := CorpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("%s holds no .json items", dir)
+	}
+	sort.Strings(files)
+	return files
 }

@@ -311,23 +311,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req Request, rep
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	created := time.Now().Unix()
-	send := func(v any) bool {
-		b, _ := json.Marshal(v)
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
-			return false
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return true
-	}
-	chunk := func(delta map[string]any, finish any) map[string]any {
-		return map[string]any{
-			"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": req.Model,
-			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}},
-		}
-	}
+	e := events{w: w, flusher: flusher, created: time.Now().Unix(), model: req.Model}
 	if rep.HangBeforeFirst {
 		if flusher != nil {
 			flusher.Flush()
@@ -336,12 +320,32 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req Request, rep
 		s.noteCancelled(r.URL.Path)
 		return
 	}
-	send(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
+	e.send(e.chunk(map[string]any{"role": "assistant", "content": ""}, nil))
 	parts := s.chunks(rep)
+	if !s.streamParts(r, e, rep, parts) || rep.NoFinish {
+		return
+	}
+	finish := rep.FinishReason
+	if finish == "" {
+		finish = "stop"
+	}
+	e.send(e.chunk(map[string]any{}, finish))
+	if opts, ok := req.Body["stream_options"].(map[string]any); ok && opts["include_usage"] == true && !rep.NoUsage {
+		e.send(map[string]any{
+			"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": e.created, "model": req.Model, "choices": []any{},
+			"usage": map[string]any{"prompt_tokens": 12, "completion_tokens": len(parts), "total_tokens": 12 + len(parts)},
+		})
+	}
+	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
+}
+
+// streamParts sends the answer's parts, with the scripted delay, failure or
+// abort; false when the stream ended early.
+func (s *Server) streamParts(r *http.Request, e events, rep Reply, parts []string) bool {
 	for i, c := range parts {
 		if rep.FailAfter > 0 && i == rep.FailAfter {
-			send(map[string]any{"error": map[string]any{"message": "scripted mid-stream failure", "type": "server_error"}})
-			return
+			e.send(map[string]any{"error": map[string]any{"message": "scripted mid-stream failure", "type": "server_error"}})
+			return false
 		}
 		if rep.AbortAfter > 0 && i == rep.AbortAfter {
 			panic(http.ErrAbortHandler)
@@ -351,27 +355,41 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req Request, rep
 			case <-time.After(rep.Delay):
 			case <-r.Context().Done():
 				s.noteCancelled(r.URL.Path)
-				return
+				return false
 			}
 		}
-		if !send(chunk(map[string]any{"content": c}, nil)) {
+		if !e.send(e.chunk(map[string]any{"content": c}, nil)) {
 			s.noteCancelled(r.URL.Path)
-			return
+			return false
 		}
 	}
-	if rep.NoFinish {
-		return
+	return true
+}
+
+// events writes server-sent events in the chat completions stream format.
+type events struct {
+	w       http.ResponseWriter
+	flusher http.Flusher
+	created int64
+	model   string
+}
+
+// send writes v as one event and flushes it; false when the client is gone.
+func (e events) send(v any) bool {
+	b, _ := json.Marshal(v)
+	if _, err := fmt.Fprintf(e.w, "data: %s\n\n", b); err != nil {
+		return false
 	}
-	finish := rep.FinishReason
-	if finish == "" {
-		finish = "stop"
+	if e.flusher != nil {
+		e.flusher.Flush()
 	}
-	send(chunk(map[string]any{}, finish))
-	if opts, ok := req.Body["stream_options"].(map[string]any); ok && opts["include_usage"] == true && !rep.NoUsage {
-		send(map[string]any{
-			"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": req.Model, "choices": []any{},
-			"usage": map[string]any{"prompt_tokens": 12, "completion_tokens": len(parts), "total_tokens": 12 + len(parts)},
-		})
+	return true
+}
+
+// chunk is a chat.completion.chunk with one choice.
+func (e events) chunk(delta map[string]any, finish any) map[string]any {
+	return map[string]any{
+		"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": e.created, "model": e.model,
+		"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}},
 	}
-	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 }

@@ -48,6 +48,7 @@ const hostileQuestion = "Can I get a Council Tax discount if I live alone?"
 // TestInjectedPageOffline: the offline composer answers from the page but
 // never repeats the instruction hidden in it.
 func TestInjectedPageOffline(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ret := index(t, st, hostilePages(t))
 	p := chat.NewPipeline(ret, st, nil, chat.Config{}, nil)
@@ -70,6 +71,7 @@ func TestInjectedPageOffline(t *testing.T) {
 // a <source> element marked with a warning, its instructions to the model do
 // not reach it at all, and it cannot close the element.
 func TestInjectedPageScreenedForLLM(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ret := index(t, st, hostilePages(t))
 	srv, client := fakeLLM(t, 10*time.Second)
@@ -113,6 +115,7 @@ func TestInjectedPageScreenedForLLM(t *testing.T) {
 // the cited page, so its sentence is removed before it is sent; the rest of
 // the answer goes out.
 func TestInventedContactNotSent(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ret := index(t, st, hostilePages(t))
 	srv, client := fakeLLM(t, 10*time.Second)
