@@ -58,8 +58,10 @@ type Request struct {
 	// ConversationID continues a conversation; "" starts a new one.
 	ConversationID string
 	Question       string
-	// History, when set, is used instead of the stored conversation (the
-	// eval harness replays dataset histories this way).
+	// Replay answers the question with History as the conversation so far,
+	// and stores and loads nothing (the eval harness replays dataset
+	// histories this way).
+	Replay  bool
 	History []Turn
 }
 

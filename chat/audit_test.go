@@ -92,7 +92,7 @@ func TestAuditRecordsEveryModelCall(t *testing.T) {
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"How much does it cost to renew an adult passport?"}})
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"It costs £88.50 online [1]. "}})
 	history := []chat.Turn{{Role: chat.RoleUser, Content: "How do I renew my passport?"}, {Role: chat.RoleAssistant, Content: "You can renew online [1]."}}
-	out, err := p.Ask(context.Background(), chat.Request{Question: "How much does it cost?", History: history}, chat.Events{})
+	out, err := p.Ask(context.Background(), chat.Request{Question: "How much does it cost?", Replay: true, History: history}, chat.Events{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestLLMRouter(t *testing.T) {
 			if tt.reply != nil {
 				srv.QueueChat(*tt.reply)
 			}
-			out, err := p.Ask(context.Background(), chat.Request{Question: tt.question, History: []chat.Turn{}}, chat.Events{})
+			out, err := p.Ask(context.Background(), chat.Request{Question: tt.question, Replay: true}, chat.Events{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -233,7 +233,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		stored = &q
 	}
 	t.out.Audit.inputGuards(route, pii)
-	p.start(ctx, t, stored, req.History == nil)
+	p.start(ctx, t, stored, !req.Replay)
 	if route.Label.Safety() {
 		return p.decline(t, route, checkStart)
 	}
@@ -311,7 +311,7 @@ func (p *Pipeline) start(ctx context.Context, t *turn, question *string, persist
 }
 
 func (p *Pipeline) history(ctx context.Context, req Request, conv string) ([]Turn, error) {
-	if req.History != nil {
+	if req.Replay {
 		return req.History, nil
 	}
 	if p.store == nil || req.ConversationID == "" {

@@ -94,7 +94,7 @@ func TestDevSetBehaviourOffline(t *testing.T) {
 	for _, it := range loadDev(t) {
 		t.Run(it.ID, func(t *testing.T) {
 			var deltas []string
-			out, err := p.Ask(ctx, chat.Request{Question: it.Question, History: it.History},
+			out, err := p.Ask(ctx, chat.Request{Question: it.Question, Replay: it.History != nil, History: it.History},
 				chat.Events{Delta: func(s string) error { deltas = append(deltas, s); return nil }})
 			if err != nil {
 				t.Fatal(err)
@@ -340,7 +340,7 @@ func TestPipelineDeclinesOffTopic(t *testing.T) {
 		"who sang the theme tune to neighbours",
 		"which is better for a first car, a fiesta or a corsa",
 	} {
-		out, err := p.Ask(context.Background(), chat.Request{Question: q, History: []chat.Turn{}}, chat.Events{})
+		out, err := p.Ask(context.Background(), chat.Request{Question: q, Replay: true}, chat.Events{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,8 +50,8 @@ func (f *fakeAsker) Ask(ctx context.Context, req chat.Request, ev chat.Events) (
 		}
 	}
 	time.Sleep(time.Millisecond)
-	if req.History == nil {
-		return chat.Outcome{}, errors.New("history is nil: the pipeline would store the conversation")
+	if !req.Replay {
+		return chat.Outcome{}, errors.New("not a replay: the pipeline would store the conversation")
 	}
 	out := f.answers[req.Question]
 	out.Timings = map[string]time.Duration{"total": 100 * time.Millisecond, "retrieval": 20 * time.Millisecond}

@@ -94,11 +94,8 @@ feed:
 }
 
 func (r Runner) one(ctx context.Context, it Item, k int) Result {
-	// A non-nil history, even empty, keeps the pipeline from storing or
-	// loading a conversation.
-	hist := append([]chat.Turn{}, it.History...)
 	start := time.Now()
-	out, err := r.Asker.Ask(ctx, chat.Request{Question: it.Question, History: hist}, chat.Events{})
+	out, err := r.Asker.Ask(ctx, chat.Request{Question: it.Question, Replay: true, History: it.History}, chat.Events{})
 	res := Result{Outcome: out, Duration: time.Since(start)}
 	if err != nil {
 		res.Err = err.Error()

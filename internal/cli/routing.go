@@ -72,7 +72,7 @@ type pipelineRouter struct {
 }
 
 func (r pipelineRouter) Route(q string) chat.Decision {
-	out, err := r.p.Ask(r.ctx, chat.Request{Question: q, History: []chat.Turn{}}, chat.Events{})
+	out, err := r.p.Ask(r.ctx, chat.Request{Question: q, Replay: true}, chat.Events{})
 	if err != nil || out.Route.Label == "" {
 		return chat.Decision{Label: chat.LabelGenuineRAG, Decider: "error"}
 	}
