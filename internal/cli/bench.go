@@ -19,7 +19,7 @@ import (
 )
 
 var benchSettings = []string{"database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
-	"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions"}
+	"openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions"}
 
 func runBench(ctx context.Context, io IO, args []string) error {
 	if len(args) > 0 {

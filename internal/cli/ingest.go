@@ -45,7 +45,7 @@ type ingestFlags struct {
 
 func runIngest(ctx context.Context, io IO, args []string) error {
 	fs := flags("ingest", io, "database-url", "db-schema", "log-level", "log-format", "embedder", "vectors-file",
-		"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
+		"openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
 		"chunk-max-tokens", "allow-schemas")
 	f := ingestFlags{
 		from:       fs.String("from", "", "a Content API JSON file, or a directory of JSON, HTML or Markdown pages"),

@@ -10,7 +10,7 @@ import (
 )
 
 var searchSettings = []string{"database-url", "database-read-url", "db-schema", "db-max-conns", "log-level", "log-format", "embedder", "vectors-file",
-	"openai-api-key", "openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
+	"openai-base-url", "openai-api-type", "embedding-model", "embedding-dimensions",
 	"top-k", "ef-search", "max-per-page", "doc-type-weights", "min-vector-score", "min-text-score"}
 
 type passageJSON struct {

@@ -156,7 +156,7 @@ func Settings() []Setting {
 
 		{"GOVCHAT_EMBEDDER", "embedder", "local", "local (word vectors + lexical features, no network), lexical (hashed words only) or openai (any OpenAI-compatible /v1/embeddings). Changing it needs `govchat ingest --reembed`.", str(func(c *Config) *string { return &c.Embedder })},
 		{"GOVCHAT_VECTORS_FILE", "vectors-file", ".cache/govchat/vectors-100d.bin", "Word-vector file for the local embedder, built by `make vectors`.", str(func(c *Config) *string { return &c.VectorsFile })},
-		{"OPENAI_API_KEY", "openai-api-key", "", "API key for the OpenAI-compatible endpoint. Never logged.", str(func(c *Config) *string { return &c.OpenAIAPIKey })},
+		{"OPENAI_API_KEY", "", "", "API key for the OpenAI-compatible endpoint. Environment only; never logged.", str(func(c *Config) *string { return &c.OpenAIAPIKey })},
 		{"OPENAI_BASE_URL", "openai-base-url", "", "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama or a LiteLLM/vLLM proxy. Empty means api.openai.com.", str(func(c *Config) *string { return &c.OpenAIBaseURL })},
 		{"GOVCHAT_OPENAI_API_TYPE", "openai-api-type", "openai", "openai or azure (Azure OpenAI: OPENAI_BASE_URL is the resource endpoint, models are deployment names).", str(func(c *Config) *string { return &c.OpenAIAPIType })},
 		{"GOVCHAT_AZURE_API_VERSION", "azure-api-version", "2024-06-01", "Azure OpenAI API version.", str(func(c *Config) *string { return &c.AzureAPIVersion })},
@@ -183,7 +183,7 @@ func Settings() []Setting {
 
 		{"GOVCHAT_ADDR", "addr", "127.0.0.1:8080", "Address `govchat serve` listens on.", str(func(c *Config) *string { return &c.Addr })},
 		{"GOVCHAT_DIFY_API_KEY", "", "", "Bearer token Dify sends to POST /dify/retrieval (its External Knowledge API); empty turns the endpoint off. Environment only; never logged.", str(func(c *Config) *string { return &c.DifyAPIKey })},
-		{"GOVCHAT_ADMIN_TOKEN", "admin-token", "", "Bearer token for /admin endpoints; empty disables them. Never logged.", str(func(c *Config) *string { return &c.AdminToken })},
+		{"GOVCHAT_ADMIN_TOKEN", "", "", "Bearer token for /admin endpoints and the console's sign-in; empty disables them. Environment only; never logged.", str(func(c *Config) *string { return &c.AdminToken })},
 		{"GOVCHAT_ALLOWED_ORIGINS", "allowed-origins", "", "Extra websocket origins allowed besides the page's own, comma-separated (e.g. https://www.example.gov.uk).", list(func(c *Config) *[]string { return &c.AllowedOrigins })},
 		{"GOVCHAT_MAX_QUESTION_CHARS", "max-question-chars", "300", "Longest question, in characters.", integer(func(c *Config) *int { return &c.MaxQuestionChars })},
 		{"GOVCHAT_MAX_MESSAGE_BYTES", "max-message-bytes", "8192", "Largest websocket message a client may send.", integer(func(c *Config) *int { return &c.MaxMessageBytes })},
