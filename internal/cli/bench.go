@@ -219,7 +219,15 @@ func benchFill(ctx context.Context, io IO, st *store.Store, emb embedder, from, 
 		next = sy.Take
 	case "replicated":
 		docs := bench.Replicate(items, chunks)
-		next = func(int) []ingest.Parsed { d := docs; docs = nil; return d }
+		next = func(n int) []ingest.Parsed {
+			i, k := 0, 0
+			for ; i < len(docs) && k < n; i++ {
+				k += len(docs[i].Doc.Chunks)
+			}
+			out := docs[:i]
+			docs = docs[i:]
+			return out
+		}
 	default:
 		return fmt.Errorf("bench search: --corpus %q: want distinct or replicated", corpus)
 	}
