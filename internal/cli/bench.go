@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/govchat/govchat/ingest"
@@ -187,7 +188,11 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	opts.TextBudget = *budget
-	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, []int{40, 100, 200})
+	efs := []int{40, 100, 200}
+	if !slices.Contains(efs, opts.EfSearch) && opts.EfSearch > 0 {
+		efs = append(efs, opts.EfSearch) // --ef-search adds a row
+	}
+	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, efs)
 	if err != nil {
 		return err
 	}
