@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/govchat/govchat/ingest"
@@ -33,7 +34,7 @@ func runBench(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	fmt.Fprintln(io.Err, `usage: govchat bench retrieval --dataset FILE [--sweep] [--floor [--save]] [--detail]
-       govchat bench search --chunks N [--queries N] [--from DIR]
+       govchat bench search --chunks N [--corpus distinct|replicated] [--seed N] [--index] [--from DIR]
        govchat bench ingest --from DIR [--chunks N]`)
 	return errUsage
 }
@@ -138,8 +139,12 @@ func collectCorpus(ctx context.Context, dir string) ([]ingest.Parsed, error) {
 
 func benchSearch(ctx context.Context, io IO, args []string) error {
 	fs := flags("bench search", io, append(benchSettings, "top-k", "ef-search", "max-per-page", "doc-type-weights")...)
-	chunks := fs.Int("chunks", 100000, "synthetic chunks to fill the schema with (the shared corpus replicated)")
-	from := fs.String("from", "../shared/corpus/govuk", "corpus to replicate")
+	chunks := fs.Int("chunks", 100000, "synthetic chunks to fill the schema with")
+	from := fs.String("from", "../shared/corpus/govuk", "corpus the synthetic chunks are made from")
+	corpus := fs.String("corpus", "distinct", `"distinct": pages of real sentences recombined, every chunk new; "replicated": copies of the corpus with a tenth of the words dropped`)
+	seed := fs.Uint64("seed", 1, "seed of the distinct corpus")
+	index := fs.Bool("index", false, "also rebuild the HNSW index (time and size) and compare halfvec storage in a schema of its own")
+	memMB := fs.Int("maintenance-mb", 256, "with --index: maintenance_work_mem for the index builds, in MB")
 	dataset := fs.String("dataset", "../shared/eval/dev.jsonl", "questions to time")
 	rounds := fs.Int("rounds", 3, "times each question is run")
 	schema := fs.String("schema", "", "reuse this schema when it already holds chunks (with --keep, fill it once)")
@@ -162,20 +167,9 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	if _, n, err := st.ChunkCount(ctx); err != nil {
 		return err
 	} else if n == 0 {
-		items, err := collectCorpus(ctx, *from)
-		if err != nil {
+		if err := benchFill(ctx, io, st, emb, *from, *corpus, *seed, *chunks); err != nil {
 			return err
 		}
-		docs := bench.Replicate(items, *chunks)
-		t := time.Now()
-		n, err := bench.Fill(ctx, st, emb, docs, 2000, func(n int) {
-			fmt.Fprintf(io.Err, "\rfilled %d chunks (%.0f/s)", n, float64(n)/time.Since(t).Seconds())
-		})
-		fmt.Fprintln(io.Err)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(io.Out, "Filled %d chunks in %.1fs with store.ReplaceDocument (HNSW maintained while inserting).\n\n", n, time.Since(t).Seconds())
 	}
 	items, err := bench.LoadDataset(*dataset)
 	if err != nil {
@@ -190,11 +184,71 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	opts.TextBudget = *budget
-	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, []int{40, 100, 200})
+	efs := []int{40, 100, 200}
+	if !slices.Contains(efs, opts.EfSearch) && opts.EfSearch > 0 {
+		efs = append(efs, opts.EfSearch) // --ef-search adds a row
+	}
+	rep, err := bench.BenchSearch(ctx, st, emb, opts, qs, *rounds, efs)
 	if err != nil {
 		return err
 	}
 	rep.Print(io.Out)
+	if *index {
+		rows, err := bench.BenchIndex(ctx, st, emb, qs, opts.EfSearch, *rounds, *memMB)
+		if err != nil {
+			return err
+		}
+		bench.PrintIndex(io.Out, rows, opts.EfSearch, *memMB)
+	}
+	return nil
+}
+
+// benchFill fills st with about chunks chunks made from the corpus in from:
+// distinct pages (bench.Synth) or replicated ones (bench.Replicate).
+func benchFill(ctx context.Context, io IO, st *store.Store, emb embedder, from, corpus string, seed uint64, chunks int) error {
+	items, err := collectCorpus(ctx, from)
+	if err != nil {
+		return err
+	}
+	var next func(n int) []ingest.Parsed
+	switch corpus {
+	case "distinct":
+		sy, err := bench.NewSynth(items, seed)
+		if err != nil {
+			return err
+		}
+		next = sy.Take
+	case "replicated":
+		docs := bench.Replicate(items, chunks)
+		next = func(n int) []ingest.Parsed {
+			i, k := 0, 0
+			for ; i < len(docs) && k < n; i++ {
+				k += len(docs[i].Doc.Chunks)
+			}
+			out := docs[:i]
+			docs = docs[i:]
+			return out
+		}
+	default:
+		return fmt.Errorf("bench search: --corpus %q: want distinct or replicated", corpus)
+	}
+	t := time.Now()
+	n := 0
+	for n < chunks {
+		docs := next(min(2000, chunks-n))
+		if len(docs) == 0 {
+			break
+		}
+		k, err := bench.Fill(ctx, st, emb, docs, 2000, nil)
+		n += k
+		fmt.Fprintf(io.Err, "\rfilled %d chunks (%.0f/s)", n, float64(n)/time.Since(t).Seconds())
+		if err != nil {
+			fmt.Fprintln(io.Err)
+			return err
+		}
+	}
+	fmt.Fprintln(io.Err)
+	fmt.Fprintf(io.Out, "Filled %d %s chunks in %.1fs with store.ReplaceDocument (HNSW maintained while inserting).\n\n", n, corpus, time.Since(t).Seconds())
 	return nil
 }
 
