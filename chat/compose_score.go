@@ -263,8 +263,10 @@ func (sc *scorer) scorePassages(passages []govchat.Passage) {
 	}
 	lexShare := 0.45 + 0.35*conf
 	maxVec := 0.0
+	pageVector := map[string]float64{}
 	for _, p := range passages {
 		maxVec = math.Max(maxVec, p.VectorScore)
+		pageVector[pagePath(p.URL)] = math.Max(pageVector[pagePath(p.URL)], p.VectorScore)
 	}
 	for i, p := range passages {
 		r := PassageRelevance{Index: i, URL: p.URL, Lexical: sc.coverage(sc.full[i], nil), Heading: sc.coverage(sc.heading[i], nil)}
@@ -276,12 +278,26 @@ func (sc *scorer) scorePassages(passages []govchat.Passage) {
 		r.Vector = 1 // no vector scores: no evidence either way
 		if maxVec > 0 {
 			r.Vector = math.Max(0, p.VectorScore) / maxVec
+			if unranked(p) {
+				// The rest of a ranked page: some of its standing.
+				r.Vector = unrankedShare * pageVector[pagePath(p.URL)] / maxVec
+			}
 		}
 		retr := 0.5*r.Vector + 0.5/(1+0.25*float64(i))
 		r.Score = lexShare*(0.5*r.Lexical+0.25*r.Heading+0.25*r.Section) + (1-lexShare)*retr
 		sc.rel = append(sc.rel, r)
 	}
 }
+
+// unranked reports whether p came to the composer without ranker scores:
+// a section of the best page that retrieval added for context.
+func unranked(p govchat.Passage) bool {
+	return p.VectorRank == 0 && p.TextRank == 0 && p.VectorScore == 0 && p.TextScore == 0
+}
+
+// unrankedShare is the share of its page's best vector score that an
+// unranked section of the page is given.
+const unrankedShare = 0.7
 
 func andSet(a, b map[string]bool) map[string]bool {
 	out := map[string]bool{}

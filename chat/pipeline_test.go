@@ -226,7 +226,7 @@ func TestLLMComposerStreamsCitedAnswer(t *testing.T) {
 	fx := corpus(t)
 	p, srv, _ := llmPipeline(t, fx, 10*time.Second)
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "Time left is added, up to 9 months [2]. ",
-		"See https://evil.example.com for more. ", "Invented [9]."}})
+		"See https://evil.example.com for more. ", "Invented [99]."}})
 	var deltas int
 	out, err := p.Ask(context.Background(), chat.Request{Question: "If I renew my passport early do I lose the time left?"},
 		chat.Events{Delta: func(string) error { deltas++; return nil }})
@@ -236,7 +236,7 @@ func TestLLMComposerStreamsCitedAnswer(t *testing.T) {
 	if out.Status != chat.StatusOK || out.Composer != "llm" {
 		t.Fatalf("status %s composer %s; want answered by llm", out.Status, out.Composer)
 	}
-	if strings.Contains(out.Answer, "evil.example.com") || strings.Contains(out.Answer, "[9]") {
+	if strings.Contains(out.Answer, "evil.example.com") || strings.Contains(out.Answer, "[99]") {
 		t.Errorf("answer %q kept a foreign link or an invented citation", out.Answer)
 	}
 	if !strings.Contains(out.Answer, "9 months [2]") || deltas < 2 || out.Guarded != 1 {

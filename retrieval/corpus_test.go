@@ -105,3 +105,53 @@ func TestSearchLocaleFilter(t *testing.T) {
 		}
 	}
 }
+
+// The rest of the best page follows the ranked passages, in reading order,
+// without ranker scores and without repeating a ranked chunk.
+func TestSearchAddsRestOfBestPage(t *testing.T) {
+	s := corpus(t)
+	res, err := s.Search(context.Background(), retrieval.Query{Text: "What number do I ring about my tax code, and are they open on a Saturday?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NoContent || len(res.Passages) == 0 {
+		t.Fatalf("no content for a question the corpus answers")
+	}
+	best := res.Passages[0]
+	seen := map[int64]bool{}
+	ranked, rest := 0, 0
+	last := -1
+	for _, p := range res.Passages {
+		if seen[p.ChunkID] {
+			t.Errorf("chunk %d (%s) given twice", p.ChunkID, p.URL)
+		}
+		seen[p.ChunkID] = true
+		isRest := p.VectorRank == 0 && p.TextRank == 0
+		switch {
+		case !isRest && rest > 0:
+			t.Errorf("ranked passage %s after the rest of the page", p.URL)
+		case !isRest:
+			ranked++
+		default:
+			rest++
+			if p.DocumentID != best.DocumentID || retrieval.PagePath(p.URL) != retrieval.PagePath(best.URL) {
+				t.Errorf("added passage %s is not on the best page %s", p.URL, best.URL)
+			}
+			if p.ChunkIndex <= last {
+				t.Errorf("added passages out of reading order: chunk %d after %d", p.ChunkIndex, last)
+			}
+			last = p.ChunkIndex
+		}
+	}
+	if rest == 0 {
+		t.Fatalf("no section of the best page %s was added (%d ranked passages)", best.URL, ranked)
+	}
+	off := retrieval.New(corpusindex.Shared(t).Store, corpusindex.Shared(t).Embedder, retrieval.Options{Floor: retrieval.DefaultFloor(), PageChunks: -1})
+	res2, err := off.Search(context.Background(), retrieval.Query{Text: "What number do I ring about my tax code, and are they open on a Saturday?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.Passages) != ranked {
+		t.Errorf("PageChunks -1 gave %d passages; want the %d ranked ones", len(res2.Passages), ranked)
+	}
+}

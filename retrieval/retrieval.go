@@ -30,6 +30,7 @@ type Embedder interface {
 type Store interface {
 	CheckSpace(ctx context.Context, model string, dims int) (store.Space, error)
 	Search(ctx context.Context, sp store.Space, q store.SearchQuery) ([]govchat.Passage, error)
+	PageChunks(ctx context.Context, documentID int64, page string, limit int) ([]govchat.Passage, error)
 }
 
 // ErrEmptyIndex means nothing has been ingested yet.
@@ -37,15 +38,19 @@ var ErrEmptyIndex = errors.New("retrieval: the index is empty; run `govchat inge
 
 // Options tune retrieval. The zero value of each field means its default.
 type Options struct {
-	K            int     // passages returned; 6
-	Candidates   int     // fused rows read before weighting and capping; 40
-	VectorK      int     // vector ranker depth; 40
-	TextK        int     // full-text ranker depth; 40
-	TextBudget   int     // most chunks the full-text ranker scores; store.DefaultTextBudget
-	TextShare    float64 // share of all chunks its matching words may hold; store.DefaultTextShare
-	RRFK         int     // k in 1/(k+rank); 20
-	EfSearch     int     // hnsw.ef_search; 200
-	MaxPerPage   int     // passages from one page (path without #fragment); 2
+	K          int     // passages returned; 6
+	Candidates int     // fused rows read before weighting and capping; 40
+	VectorK    int     // vector ranker depth; 40
+	TextK      int     // full-text ranker depth; 40
+	TextBudget int     // most chunks the full-text ranker scores; store.DefaultTextBudget
+	TextShare  float64 // share of all chunks its matching words may hold; store.DefaultTextShare
+	RRFK       int     // k in 1/(k+rank); 20
+	EfSearch   int     // hnsw.ef_search; 200
+	MaxPerPage int     // passages from one page (path without #fragment); 2
+	// PageChunks is how many chunks of the best passage's page are read
+	// to add the rest of that page after the ranked passages; 8. Negative
+	// turns it off.
+	PageChunks   int
 	VectorWeight float64 // weight of the vector ranker in the fusion; 1
 	TextWeight   float64 // weight of the full-text ranker; 1
 	// Weights multiply a passage's fused score by its document type.
@@ -125,6 +130,9 @@ func (o Options) withDefaults() Options {
 	def(&o.RRFK, 20)
 	def(&o.EfSearch, 200)
 	def(&o.MaxPerPage, 2)
+	if o.PageChunks == 0 {
+		o.PageChunks = 8
+	}
 	if o.VectorWeight == 0 {
 		o.VectorWeight = 1
 	}
@@ -232,10 +240,42 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	if q.K > 0 {
 		k = q.K
 	}
-	res.Passages = s.rerank(cands, res.Locale, k)
+	kept := s.rerank(cands, res.Locale, k)
+	res.Passages = mergeAdjacent(kept)
 	res.Floor, res.FloorRule = s.floorFor(sp)
 	res.NoContent = !res.Floor.passes(res.BestVector, res.BestText)
+	if !res.NoContent && len(kept) > 0 && s.opts.PageChunks > 0 {
+		rest, err := s.restOfPage(ctx, kept)
+		if err != nil {
+			return res, err
+		}
+		res.Passages = append(res.Passages, rest...)
+		res.SearchTime = time.Since(start)
+	}
 	return res, nil
+}
+
+// restOfPage returns the chunks of the best passage's page that were not
+// ranked, in reading order: the answer to "how much" or "what number" is
+// often in the section next to the one that matched the question. They
+// carry no ranker scores and come after the ranked passages.
+func (s *Searcher) restOfPage(ctx context.Context, kept []govchat.Passage) ([]govchat.Passage, error) {
+	best := kept[0]
+	chunks, err := s.store.PageChunks(ctx, best.DocumentID, PagePath(best.URL), s.opts.PageChunks)
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
+	have := map[int64]bool{}
+	for _, p := range kept {
+		have[p.ChunkID] = true
+	}
+	var rest []govchat.Passage
+	for _, c := range chunks {
+		if !have[c.ChunkID] {
+			rest = append(rest, c)
+		}
+	}
+	return rest, nil
 }
 
 func (f Floor) passes(vec, text float64) bool {
@@ -251,8 +291,8 @@ func (f Floor) passes(vec, text float64) bool {
 	return f.MinVectorBoth > 0 && vec >= f.MinVectorBoth && text >= f.MinTextBoth
 }
 
-// rerank applies document-type weights and the locale preference, caps
-// passages per page and merges touching chunks of one page.
+// rerank applies document-type weights and the locale preference and caps
+// passages per page.
 func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govchat.Passage {
 	ps := make([]govchat.Passage, len(cands))
 	copy(ps, cands)
@@ -281,7 +321,7 @@ func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govch
 			break
 		}
 	}
-	return mergeAdjacent(kept)
+	return kept
 }
 
 // mergeAdjacent joins passages that are consecutive chunks of one document

@@ -56,7 +56,11 @@ func searchOptions(cfg config.Config) (retrieval.Options, error) {
 	}
 	// The floor is the index's embedding space's own (retrieval.FloorFor);
 	// the settings replace single thresholds of it.
-	return retrieval.Options{K: cfg.TopK, EfSearch: cfg.EfSearch, MaxPerPage: cfg.MaxPerPage, Weights: w,
+	pageChunks := cfg.PageChunks
+	if pageChunks == 0 {
+		pageChunks = -1 // off; 0 would mean retrieval's default
+	}
+	return retrieval.Options{K: cfg.TopK, EfSearch: cfg.EfSearch, MaxPerPage: cfg.MaxPerPage, PageChunks: pageChunks, Weights: w,
 		SpaceFloor: true, Override: &retrieval.FloorOverride{MinVector: cfg.MinVectorScore, MinText: cfg.MinTextScore}}, nil
 }
 
