@@ -47,9 +47,9 @@ type Options struct {
 	RRFK       int     // k in 1/(k+rank); 20
 	EfSearch   int     // hnsw.ef_search; 200
 	MaxPerPage int     // passages from one page (path without #fragment); 2
-	// PageChunks is how many chunks of the best passage's page are read
-	// to add the rest of that page after the ranked passages; 8. Negative
-	// turns it off.
+	// PageChunks is how many chunks of each of the best two pages are
+	// read to add the rest of those pages after the ranked passages; 8.
+	// Negative turns it off.
 	PageChunks   int
 	VectorWeight float64 // weight of the vector ranker in the fusion; 1
 	TextWeight   float64 // weight of the full-text ranker; 1
@@ -255,24 +255,38 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
-// restOfPage returns the chunks of the best passage's page that were not
+// restPages is how many pages, best first, restOfPage reads the rest of.
+// Two: the best page is often a near miss, and the second one the page
+// the question is about (docs/retrieval.md).
+const restPages = 2
+
+// restOfPage returns the chunks of the best two ranked pages that were not
 // ranked, in reading order: the answer to "how much" or "what number" is
 // often in the section next to the one that matched the question. They
 // carry no ranker scores and come after the ranked passages.
 func (s *Searcher) restOfPage(ctx context.Context, kept []govchat.Passage) ([]govchat.Passage, error) {
-	best := kept[0]
-	chunks, err := s.store.PageChunks(ctx, best.DocumentID, PagePath(best.URL), s.opts.PageChunks)
-	if err != nil {
-		return nil, fmt.Errorf("retrieval: %w", err)
-	}
 	have := map[int64]bool{}
 	for _, p := range kept {
 		have[p.ChunkID] = true
 	}
+	pages := map[string]bool{}
 	var rest []govchat.Passage
-	for _, c := range chunks {
-		if !have[c.ChunkID] {
-			rest = append(rest, c)
+	for _, best := range kept {
+		if pages[PagePath(best.URL)] {
+			continue
+		}
+		if len(pages) == restPages {
+			break
+		}
+		pages[PagePath(best.URL)] = true
+		chunks, err := s.store.PageChunks(ctx, best.DocumentID, PagePath(best.URL), s.opts.PageChunks)
+		if err != nil {
+			return nil, fmt.Errorf("retrieval: %w", err)
+		}
+		for _, c := range chunks {
+			if !have[c.ChunkID] {
+				rest = append(rest, c)
+			}
 		}
 	}
 	return rest, nil
