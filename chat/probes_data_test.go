@@ -23,9 +23,17 @@ var probeGroupLabel = map[string]Label{
 }
 
 type probeItem struct {
-	Text  string `json:"text"`
-	Label Label  `json:"label"`
-	Group string `json:"group"`
+	Text  string   `json:"text"`
+	Label Label    `json:"label"`
+	Tags  []string `json:"tags"` // one: the group
+}
+
+// group is the item's one tag, "" when it has none or several.
+func (it probeItem) group() string {
+	if len(it.Tags) != 1 {
+		return ""
+	}
+	return it.Tags[0]
 }
 
 // probeKey folds case, apostrophes, punctuation and spacing so that near
@@ -87,18 +95,18 @@ func TestProbesDataLabelsAndGroups(t *testing.T) {
 		if !it.Label.Valid() {
 			t.Errorf("item %d: label %q is not one the router knows", i+1, it.Label)
 		}
-		want, ok := probeGroupLabel[it.Group]
+		want, ok := probeGroupLabel[it.group()]
 		if !ok {
-			t.Errorf("item %d: unknown group %q", i+1, it.Group)
+			t.Errorf("item %d: unknown group %q", i+1, it.group())
 		} else if it.Label != want {
-			t.Errorf("item %d: group %q has label %q; want %q", i+1, it.Group, it.Label, want)
+			t.Errorf("item %d: group %q has label %q; want %q", i+1, it.group(), it.Label, want)
 		}
 		k := probeKey(it.Text)
 		if j, dup := seen[k]; dup {
 			t.Errorf("item %d duplicates item %d: %q", i+1, j, it.Text)
 		}
 		seen[k] = i + 1
-		counts[it.Group]++
+		counts[it.group()]++
 	}
 	for g := range probeGroupLabel {
 		if counts[g] == 0 {

@@ -32,6 +32,11 @@ type RouteExample struct {
 	Tags  []string `json:"tags,omitempty"`
 }
 
+// maxExampleRunes is the longest message a routing set may hold: longer
+// than a question may be (DefaultMaxRunes), because what the service does
+// with an over-long message, a crisis check and "too long", is measured too.
+const maxExampleRunes = 2000
+
 // ParseRouteExamples reads a routing set: JSON Lines of RouteExample. It
 // rejects unknown labels, empty or over-long texts and unknown fields,
 // naming the line.
@@ -53,8 +58,8 @@ func ParseRouteExamples(data []byte) ([]RouteExample, error) {
 		if !ex.Label.Valid() {
 			return nil, fmt.Errorf("chat: routing line %d: unknown label %q", n, ex.Label)
 		}
-		if strings.TrimSpace(ex.Text) == "" || utf8.RuneCountInString(ex.Text) > DefaultMaxRunes {
-			return nil, fmt.Errorf("chat: routing line %d: text empty or over %d characters", n, DefaultMaxRunes)
+		if strings.TrimSpace(ex.Text) == "" || utf8.RuneCountInString(ex.Text) > maxExampleRunes {
+			return nil, fmt.Errorf("chat: routing line %d: text empty or over %d characters", n, maxExampleRunes)
 		}
 		out = append(out, ex)
 	}
