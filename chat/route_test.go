@@ -182,7 +182,7 @@ func TestParseRouteExamplesRejects(t *testing.T) {
 		`{"text":"hi","label":"nonsense"}`,
 		`{"text":"","label":"greetings"}`,
 		`{"text":"hi","label":"greetings","extra":1}`,
-		`{"text":"` + strings.Repeat("a", 301) + `","label":"greetings"}`,
+		`{"text":"` + strings.Repeat("a", maxExampleRunes+1) + `","label":"greetings"}`,
 		`not json`,
 	} {
 		if _, err := ParseRouteExamples([]byte(in)); err == nil || !strings.Contains(err.Error(), "line 1") {
