@@ -93,6 +93,13 @@ const (
 		"They can text SHOUT to 85258 for free, confidential support, and NHS 111 can give urgent medical advice. " +
 		"Stay with them if it is safe, and look after yourself too: you can call Samaritans for support as well."
 
+	// MsgCrisisSoft goes ahead of an answer when the router is not sure a
+	// government question also carries distress (Decision.AnswerToo). It
+	// reads well to a person in crisis and to one who is not.
+	MsgCrisisSoft = "If you or someone you know is going through a difficult time, you do not have to cope alone. " +
+		"You can call Samaritans free on 116 123, any time of day or night, or text SHOUT to 85258. " +
+		"If anyone's life is in danger, call 999 now."
+
 	// MsgIllegal declines help with breaking the law and points to
 	// legitimate help.
 	MsgIllegal = "I cannot help with anything that breaks the law. " +

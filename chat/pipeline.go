@@ -91,6 +91,10 @@ type turn struct {
 	started chan error // the conversation and message writes; nil when nothing is stored
 	stored  bool
 	emitted strings.Builder
+	// signposted is set once crisis signposting has been sent ahead of an
+	// answer (Decision.AnswerToo): the turn's status stays crisis, and no
+	// fixed "nothing found" reply follows it.
+	signposted bool
 }
 
 func (t *turn) stage(name string, since time.Time) {
@@ -118,11 +122,21 @@ func (t *turn) send(text string) error {
 	return nil
 }
 
-// fixed ends the turn with a fixed message.
+// fixed ends the turn with a fixed message. After signposting, the
+// signposting is the reply: nothing more is sent.
 func (t *turn) fixed(status AnswerStatus, msg string) {
 	t.out.Status = status
 	t.out.Composer = "fixed"
+	if t.signposted {
+		return
+	}
 	_ = t.send(msg)
+}
+
+// signpost sends the crisis reply ahead of an answer.
+func (t *turn) signpost(route Decision) {
+	_ = t.send(route.Reply + "\n\n")
+	t.signposted = true
 }
 
 // Ask answers one question. It returns an error only when the conversation
@@ -135,6 +149,9 @@ func (p *Pipeline) Ask(ctx context.Context, req Request, ev Events) (Outcome, er
 	}
 	t.out.MessageID = NewID()
 	err := p.ask(ctx, req, t)
+	if t.signposted {
+		t.out.Status = StatusCrisis
+	}
 	t.out.Answer = t.emitted.String()
 	t.out.Timings["total"] = time.Since(t.start)
 	if ctx.Err() != nil && t.out.Status == "" {
@@ -235,7 +252,15 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	t.out.Audit.inputGuards(route, pii)
 	p.start(ctx, t, stored, !req.Replay)
 	if route.Label.Safety() {
-		return p.decline(t, route, checkStart)
+		if !route.AnswerToo || pii {
+			return p.decline(t, route, checkStart)
+		}
+		// A doubtful crisis verdict on what otherwise reads as a
+		// government question: signposting first, then the answer, if the
+		// question passes the checks any other does. The signposting is
+		// the whole reply when it does not.
+		t.signpost(route)
+		route = Decision{Label: LabelGenuineRAG, Confidence: 1, Decider: route.Decider, OffTopic: route.OffTopic}
 	}
 
 	history, err := p.history(ctx, req, t.out.ConversationID)

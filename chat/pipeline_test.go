@@ -374,3 +374,46 @@ func TestTooLongQuestion(t *testing.T) {
 		}
 	}
 }
+
+// A doubtful crisis verdict on a government question is signposted first
+// and then answered; with personal data, or without a clear match, the
+// signposting is the whole reply. Here every message is a doubtful crisis:
+// the band starts at 0 and is never sure.
+func TestSignpostThenAnswer(t *testing.T) {
+	fx := corpus(t)
+	p := chat.NewPipeline(fx.ret, nil, nil, chat.Config{Router: vectorRouter(t).WithCrisisBand(0, 1.01)}, nil)
+	ask := func(q string) chat.Outcome {
+		t.Helper()
+		out, err := p.Ask(context.Background(), chat.Request{Question: q, Replay: true}, chat.Events{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	out := ask("How much does it cost to renew a passport online?")
+	if out.Status != chat.StatusCrisis || out.Route.Label != chat.LabelCrisis || !out.Route.AnswerToo {
+		t.Fatalf("status %s, route %+v; want crisis with AnswerToo", out.Status, out.Route)
+	}
+	if !strings.HasPrefix(out.Answer, chat.MsgCrisisSoft) {
+		t.Errorf("answer %q does not start with the signposting", out.Answer)
+	}
+	if !strings.Contains(out.Answer, "£75.50") || len(out.Sources) == 0 {
+		t.Errorf("answer %q (sources %v); want the fee after the signposting, with its source", out.Answer, out.Sources)
+	}
+
+	out = ask("my email is jo.bloggs@example.com, how do I renew my passport?")
+	if out.Answer != chat.MsgPIIRefusal && out.Answer != chat.MsgCrisisSoft && out.Answer != chat.MsgCrisis {
+		t.Errorf("with personal data the reply is %q; want a fixed reply and no answer", out.Answer)
+	}
+	if len(out.Sources) != 0 {
+		t.Errorf("with personal data: sources %v; want none", out.Sources)
+	}
+
+	for _, q := range []string{"what's the best way to cook a turkey crown"} {
+		out = ask(q)
+		if a := strings.TrimSpace(out.Answer); out.Status != chat.StatusCrisis || (a != chat.MsgCrisisSoft && a != chat.MsgCrisis) || len(out.Sources) != 0 {
+			t.Errorf("%q: status %s, answer %q, sources %v; want the signposting alone", q, out.Status, out.Answer, out.Sources)
+		}
+	}
+}

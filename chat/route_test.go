@@ -226,8 +226,10 @@ func TestFixedRepliesAreSafe(t *testing.T) {
 		!strings.Contains(MsgCrisis, "111") || !strings.Contains(MsgCrisis, "999") {
 		t.Errorf("MsgCrisis = %q; want Samaritans, SHOUT, NHS 111 and 999", MsgCrisis)
 	}
-	if !strings.Contains(MsgCrisisOther, "116 123") || !strings.Contains(MsgCrisisOther, "999") {
-		t.Errorf("MsgCrisisOther = %q; want Samaritans and 999", MsgCrisisOther)
+	for _, m := range []string{MsgCrisisOther, MsgCrisisSoft} {
+		if !strings.Contains(m, "116 123") || !strings.Contains(m, "999") {
+			t.Errorf("crisis reply %q; want Samaritans and 999", m)
+		}
 	}
 	for _, m := range []string{MsgOutOfScope, MsgNoContent} {
 		if !strings.Contains(m, GOVUKSearchURL) {
@@ -235,7 +237,7 @@ func TestFixedRepliesAreSafe(t *testing.T) {
 		}
 	}
 	for _, m := range []string{MsgPIIRefusal, MsgJailbreakDecline, MsgNoContent, MsgOutOfScope, MsgError, MsgTimeout,
-		MsgKillSwitch, MsgRateLimited, MsgTooLong, MsgEmpty, MsgGreeting, MsgThanks, MsgAbout, MsgCrisis, MsgCrisisOther,
+		MsgKillSwitch, MsgRateLimited, MsgTooLong, MsgEmpty, MsgGreeting, MsgThanks, MsgAbout, MsgCrisis, MsgCrisisOther, MsgCrisisSoft,
 		MsgIllegal, MsgHarmful, MsgNegativeAck, MsgAboutMPs, MsgAdvice, MsgCharacterFun, MsgGovTransparency,
 		MsgMultiQuestions, MsgNonEnglish, MsgVague, MsgUnclear, MsgOutOfScopeUnsure} {
 		if v := CheckJailbreak(m); v.Blocked {

@@ -76,6 +76,12 @@ type Decision struct {
 	// genuine_rag (never a safety label): the reply used when the pipeline
 	// declines a doubtful question.
 	Otherwise Label
+	// AnswerToo marks a crisis verdict from the model alone, below the
+	// sure threshold, on a message that otherwise reads as a government
+	// question: the pipeline signposts first (MsgCrisisSoft) and then
+	// answers, when the question holds no personal data and passes the
+	// checks any other question does.
+	AnswerToo bool
 }
 
 // Safety reports whether the label is one the pipeline never reconsiders:
@@ -137,6 +143,7 @@ type Router struct {
 // the held-out set.
 type thresholds struct {
 	crisis       float64 // crisis from the model alone
+	crisisSure   float64 // crisis from the model alone, with no answer after the signposting
 	multi        float64 // multi_questions: related questions asked together are still answered
 	crisisOverPI float64 // crisis from the model when personal data is present
 	decline      float64 // any fixed-reply label
@@ -145,7 +152,7 @@ type thresholds struct {
 	outOfScope   float64
 }
 
-var defaultThresholds = thresholds{crisis: 0.35, multi: 0.9, crisisOverPI: 0.5, decline: 0.6, personalInfo: 0.7, refusal: 0.5, outOfScope: 0.8}
+var defaultThresholds = thresholds{crisis: 0.35, crisisSure: 0.7, multi: 0.9, crisisOverPI: 0.5, decline: 0.6, personalInfo: 0.7, refusal: 0.5, outOfScope: 0.8}
 
 //go:embed routedata/train.jsonl
 var routeTrainData []byte
@@ -208,7 +215,11 @@ func (r *Router) decide(q string, probs map[Label]float64, th thresholds) Decisi
 	// The model alone overrides the personal-data refusal only when it is
 	// fairly sure: digits and names pull it towards crisis by accident.
 	if p := probs[LabelCrisis]; p >= th.crisis && (!pii || p >= th.crisisOverPI) {
-		return r.crisis(q, p, deciderModel)
+		d := r.crisis(q, p, deciderModel)
+		if p < th.crisisSure && !pii && topOtherThanCrisis(probs) == LabelGenuineRAG {
+			d.AnswerToo, d.Reply, d.OffTopic = true, MsgCrisisSoft, probs[LabelOutOfScope]
+		}
+		return d
 	}
 	if pii {
 		return decide(LabelPersonalInfo, 1, deciderRulePrefix+"personal_data")
@@ -247,15 +258,8 @@ func (r *Router) crisis(q string, conf float64, decider string) Decision {
 // towards answering: a label other than genuine_rag needs a clear
 // majority, and a model-only personal_info verdict needs more.
 func fromModel(q string, probs map[Label]float64, th thresholds) Decision {
-	best, bp := LabelGenuineRAG, -1.0
-	for _, l := range AllLabels() {
-		if l == LabelCrisis {
-			continue
-		}
-		if probs[l] > bp {
-			best, bp = l, probs[l]
-		}
-	}
+	best := topOtherThanCrisis(probs)
+	bp := probs[best]
 	need := th.decline
 	switch best {
 	case LabelGenuineRAG:
@@ -319,6 +323,17 @@ func weakMatch(res retrieval.Result) bool {
 		return true
 	}
 	return res.BestText < strongText && res.Floor.MinVector > 0 && res.BestVector < res.Floor.MinVector-weakVectorMargin
+}
+
+// topOtherThanCrisis is the likeliest label after crisis.
+func topOtherThanCrisis(probs map[Label]float64) Label {
+	best, bp := LabelGenuineRAG, -1.0
+	for _, l := range AllLabels() {
+		if l != LabelCrisis && probs[l] > bp {
+			best, bp = l, probs[l]
+		}
+	}
+	return best
 }
 
 // otherwise is the likeliest fixed-reply label that is not a safety one.

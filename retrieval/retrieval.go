@@ -444,5 +444,5 @@ func DetectLocale(q string) string {
 // DefaultFloor is the "no content" floor calibrated for the local embedder on
 // the dev set (docs/retrieval.md).
 func DefaultFloor() Floor {
-	return Floor{MinVector: 0.45, MinText: 0.03, MinVectorBoth: 0.30, MinTextBoth: 0.01}
+	return Floor{MinVector: 0.45, MinText: 0.03, MinVectorBoth: 0.28, MinTextBoth: 0.003}
 }
