@@ -158,7 +158,7 @@ func (p *Pipeline) Inspect(ctx context.Context, question string) (Inspection, er
 	if in.Route.Label == LabelPersonalInfo || len(DetectPII(q)) > 0 {
 		return in, nil
 	}
-	in.Result, err = p.retriever.Search(ctx, retrieval.Query{Text: q})
+	in.Result, err = p.retriever.Search(ctx, retrieval.Query{Text: q, PageContext: true})
 	if err != nil {
 		return in, err
 	}

@@ -281,7 +281,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	t.progress("searching")
 	searchStart := time.Now()
 	if res == nil {
-		r, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone})
+		r, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone, PageContext: true})
 		if err != nil {
 			t.stage("retrieval", searchStart)
 			return p.retrievalFailed(ctx, t, err)
@@ -409,7 +409,7 @@ func (p *Pipeline) reconsider(ctx context.Context, route Decision, q, standalone
 	if route.Confidence >= secondOpinionMax {
 		return route, nil
 	}
-	res, err := p.retriever.Search(ctx, retrieval.Query{Text: standalone})
+	res, err := p.retriever.Search(ctx, retrieval.Query{Text: standalone, PageContext: true})
 	if err != nil || !strongMatch(res) {
 		return route, nil
 	}

@@ -112,7 +112,7 @@ func TestSearchLocaleFilter(t *testing.T) {
 func TestSearchAddsRestOfBestPages(t *testing.T) {
 	const q = "What number do I ring about my tax code, and are they open on a Saturday?"
 	s := corpus(t)
-	res, err := s.Search(context.Background(), retrieval.Query{Text: q})
+	res, err := s.Search(context.Background(), retrieval.Query{Text: q, PageContext: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,11 +154,18 @@ func TestSearchAddsRestOfBestPages(t *testing.T) {
 	}
 	ix := corpusindex.Shared(t)
 	off := retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor(), PageChunks: -1})
-	res2, err := off.Search(context.Background(), retrieval.Query{Text: q})
+	res2, err := off.Search(context.Background(), retrieval.Query{Text: q, PageContext: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res2.Passages) != ranked {
 		t.Errorf("PageChunks -1 gave %d passages; want the %d ranked ones", len(res2.Passages), ranked)
+	}
+	res3, err := s.Search(context.Background(), retrieval.Query{Text: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res3.Passages) != ranked {
+		t.Errorf("without PageContext: %d passages; want the %d ranked ones", len(res3.Passages), ranked)
 	}
 }

@@ -174,6 +174,10 @@ type Query struct {
 	Locale         string // restrict to one locale; "" means any (a Welsh question still prefers Welsh)
 	DocumentTypes  []string
 	BasePathPrefix string
+	// PageContext adds the rest of the best two pages after the ranked
+	// passages (Options.PageChunks), for a composer; without it Search
+	// returns the ranked passages alone, at most K.
+	PageContext bool
 }
 
 // Result is what retrieval found.
@@ -244,7 +248,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	res.Passages = mergeAdjacent(kept)
 	res.Floor, res.FloorRule = s.floorFor(sp)
 	res.NoContent = !res.Floor.passes(res.BestVector, res.BestText)
-	if !res.NoContent && len(kept) > 0 && s.opts.PageChunks > 0 {
+	if q.PageContext && !res.NoContent && len(kept) > 0 && s.opts.PageChunks > 0 {
 		rest, err := s.restOfPage(ctx, kept)
 		if err != nil {
 			return res, err
