@@ -39,7 +39,11 @@ func (m PIIMatch) String() string {
 const (
 	// A date with a year, in the ways people write birth dates.
 	dateExpr  = `(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b|\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?` + monthExpr + `\.?,?\s+\d{4}\b|` + monthExpr + `\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b)`
-	monthExpr = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b`
+	monthExpr = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|` + welshMonths + `)\b`
+	// Welsh months, with the soft mutation after "o" ("o Fawrth") and "ym"
+	// forms folded in: Ionawr, Chwefror, Mawrth, Ebrill, Mai, Mehefin,
+	// Gorffennaf, Awst, Medi, Hydref, Tachwedd, Rhagfyr.
+	welshMonths = `ionawr|chwefror|[mf]awrth|ebrill|[mf]ai|[mf]ehefin|[gf]?orffennaf|awst|[mf]edi|[h]?ydref|[td]achwedd|rhagfyr`
 )
 
 var (
@@ -86,7 +90,7 @@ var (
 
 	// A date only counts as personal data when the text says it is a birth
 	// date; deadlines and appointment dates are not personal data.
-	dobBefore = regexp.MustCompile(`(?i)\b(?:born|date\s+of\s+birth|birth\s*date|birthday|dob\b|d\.\s?o\.\s?b\.?)[^.?!\d]{0,25}?(` + dateExpr + `)`)
+	dobBefore = regexp.MustCompile(`(?i)\b(?:born|date\s+of\s+birth|birth\s*date|birthday|dob\b|d\.\s?o\.\s?b\.?|(?:d|dd|n|nh)yddiad\s+geni|(?:fy\s+)?mhen-?blwydd|(?:ces\s+i|cefais|ganwyd|ganed)\s+(?:i\s+|fi\s+)?(?:fy\s+ngeni\s+)?)[^.?!\d]{0,25}?(` + dateExpr + `)`)
 	dobAfter  = regexp.MustCompile(`(?i)(` + dateExpr + `)\s+(?:is|was)\s+(?:my|his|her|their)\s+(?:date\s+of\s+birth|birth\s*date|birthday|dob)\b`)
 )
 

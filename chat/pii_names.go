@@ -115,8 +115,9 @@ func titledRun(words []string) []string {
 }
 
 // nameHere finds "<first name> [surname] here" at the start of a message,
-// the way people sign in: "hello, tomasz kowalczyk here".
-var nameHere = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hiya|hey|morning|afternoon|evening)\W+)?([\p{L}'’\-]+(?:\s+[\p{L}'’\-]+)?)\s+here\b`)
+// the way people sign in: "hello, tomasz kowalczyk here", and the Welsh
+// "Siân Roberts ydw i" ("I am"), "Rhys yma" ("here") and "Huw yw fy enw".
+var nameHere = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hiya|hey|morning|afternoon|evening|helo|shwmae|bore\s+da|prynhawn\s+da|noswaith\s+dda)\W+)?([\p{L}'’\-]+(?:\s+[\p{L}'’\-]+){0,2}?)\s+(?:here|yma|ydw\s+i|dw\s+i|(?:yw|ydy|ydi)\s+fy\s+enw)\b`)
 
 // commonFollowers are words that often follow a first name in a question
 // and end the name: "I'm Sarah and", "this is Tom asking".
@@ -187,7 +188,8 @@ var ambiguousNames = wordSet(`will grace hope faith joy rose mark bill pat sue j
 // firstNames are common first names in the UK, across its communities.
 // The list only widens the "I'm X" and "my son X" patterns; "my name is"
 // catches any name.
-var firstNames = wordSet(`aaron abdul abdullah abigail adam adrian ahmed aidan aisha alan alex alexander alexandra alfie ali
+var firstNames = wordSet(`ceri emyr gethin lowri seren eirian gwion hywel mali mared meleri rhodri steffan teleri heledd hedd llŷr mererid cai tirion bryn
+	aaron abdul abdullah abigail adam adrian ahmed aidan aisha alan alex alexander alexandra alfie ali
 	alice alison amanda amber amelia amir amy andrea andrew angela anita ann anna anne annie anthony april archie
 	arjun arthur ashley aled alun aneurin angharad arwel bethan bronwen cerys dafydd dai dan delyth dewi dylan eleri
 	elin emrys eirlys ffion gareth geraint glyn gwen gwenllian gwyneth huw ieuan iestyn ioan iwan llinos llyr

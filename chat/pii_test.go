@@ -192,6 +192,12 @@ func TestDetectPIINamesAndNumbers(t *testing.T) {
 		{"hi its Mrs O'Neill here, about my pension", []PIIKind{PIIName}, []string{"Mrs O'Neill"}},
 		{"my husband David Evans died last month, what do I do about his pension", []PIIKind{PIIName}, []string{"David Evans"}},
 		{"Fy enw i yw Siân Roberts, sut ydw i'n adnewyddu fy mhasbort?", []PIIKind{PIIName}, []string{"Siân Roberts"}},
+		{"Gethin Pritchard ydw i, ydw i'n gymwys am gredyd pensiwn?", []PIIKind{PIIName}, []string{"Gethin Pritchard"}},
+		{"Helo, Lowri yma, pryd mae'r dreth gyngor yn ddyledus?", []PIIKind{PIIName}, []string{"Lowri"}},
+		{"Fy nyddiad geni yw 12/08/1961, pryd ga i bensiwn?", []PIIKind{PIIDateOfBirth}, []string{"12/08/1961"}},
+		{"ces i fy ngeni ar 3 Mawrth 1958, ydw i'n gallu cael pensiwn?", []PIIKind{PIIDateOfBirth}, []string{"3 Mawrth 1958"}},
+		{"mae'r dyddiad cau ar 31 Ionawr 2026", nil, nil}, // a deadline, not a birth date
+		{"Croeso ydw i'n gallu gwneud cais ar-lein?", nil, nil},
 		{"my passport number is 533401372 and it has expired", []PIIKind{PIIPassport}, []string{"533401372"}},
 		{"driving licence MORGA753116SM9IJ, how do I change my address", []PIIKind{PIIDrivingLicence}, []string{"MORGA753116SM9IJ"}},
 		{"sort code 20-45-77 account 41234567, why was my refund not paid", []PIIKind{PIIBankAccount, PIIBankAccount}, []string{"20-45-77", "41234567"}},
