@@ -77,7 +77,7 @@ func (f features) names() []string {
 var (
 	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
 	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
-	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch)\b`)
+	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch|get\s+hold\s+of|reach|e-?mail|contact\s+details)\b`)
 	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
 	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b`)
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
@@ -90,7 +90,7 @@ var (
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
 	hasNumber   = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
+	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}|[\w.+-]+@[\w-]+\.[\w.]+`)
 	hasHours    = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
 	// An organisation's name: capitalised words after the first, or an
 	// abbreviation in brackets ("the Government Digital Service (GDS)").
