@@ -439,7 +439,11 @@ func offTopic(route Decision, res retrieval.Result) bool {
 	if route.Decider != deciderModel || !route.Retrieve() {
 		return false
 	}
-	return (route.OffTopic >= offTopicWeak && weakMatch(res)) || (route.Confidence < unsureGenuine && !strongMatch(res))
+	weak := offTopicWeak
+	if route.GovWord {
+		weak = offTopicGov
+	}
+	return (route.OffTopic >= weak && weakMatch(res)) || (route.Confidence < unsureGenuine && !strongMatch(res))
 }
 
 // route labels the question: the offline router always, then, with an LLM
