@@ -201,12 +201,9 @@ func (s *Server) routes() http.Handler {
 
 	// The citizen's own endpoints: cross-site requests are refused, like the
 	// page's form (see package web).
-	cop := http.NewCrossOriginProtection()
-	for o := range s.origins {
-		_ = cop.AddTrustedOrigin(o)
-	}
-	mux.Handle("DELETE /api/conversations/{id}", cop.Handler(http.HandlerFunc(s.serveDeleteConversation)))
-	mux.Handle("POST /api/feedback", cop.Handler(http.HandlerFunc(s.serveFeedback)))
+	cop := s.crossOriginProtection()
+	mux.Handle("DELETE /api/conversations/{id}", cop.Handler(s.handle(s.serveDeleteConversation)))
+	mux.Handle("POST /api/feedback", cop.Handler(s.handle(s.serveFeedback)))
 
 	if s.cfg.Page != nil {
 		mux.Handle("/", s.cfg.Page)
