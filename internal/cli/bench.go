@@ -327,7 +327,7 @@ func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedde
 		return err
 	}
 	t = time.Now()
-	if err := bench.RawInsert(ctx, cfg.DatabaseURL, st3.Schema(), sp.ID, big, vecs, 100); err != nil {
+	if err := bench.RawInsert(ctx, st3, sp, big, vecs, 100); err != nil {
 		return err
 	}
 	raw := time.Since(t)
