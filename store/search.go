@@ -196,24 +196,6 @@ func (s *Store) readTuned(ctx context.Context, db *pgxpool.Pool, q SearchQuery, 
 	})
 }
 
-// ExplainSearch runs Search under EXPLAIN ANALYZE and returns the plan, for
-// tests that check which index serves each ranker: a branch that did not run
-// is marked "never executed".
-func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (string, error) {
-	var plan string
-	err := s.runSearch(ctx, sp, q, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ", func(rows pgx.Rows) error {
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		for _, l := range lines {
-			plan += l + "\n"
-		}
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("store: explain search: %w", err)
-	}
-	return plan, nil
-}
-
 func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) {
 	if len(q.Vector) != sp.Dimensions {
 		return "", nil, fmt.Errorf("query vector has %d dimensions, the index has %d", len(q.Vector), sp.Dimensions)
@@ -334,26 +316,6 @@ func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
-	}
-	return out, nil
-}
-
-// TermChunks returns how many chunks hold each of lexemes, from the counts
-// search reads (text_terms); a lexeme no chunk holds is absent.
-func (s *Store) TermChunks(ctx context.Context, lexemes []string) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, s.q(`SELECT lexeme, chunks FROM {{schema}}.text_terms WHERE lexeme = ANY ($1::text[])`), lexemes)
-	if err != nil {
-		return nil, fmt.Errorf("store: term counts: %w", err)
-	}
-	out := map[string]int{}
-	var lexeme string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&lexeme, &n}, func() error {
-		out[lexeme] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: term counts: %w", err)
 	}
 	return out, nil
 }
