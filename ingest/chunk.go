@@ -176,7 +176,7 @@ func sections(s source) []piece {
 // prefixLine is the first line of EmbedText: title and heading path.
 func (c chunker) prefixLine(hs []heading) string {
 	parts := make([]string, 0, len(hs)+1)
-	if t := truncateRunes(collapseSpace(c.title), maxHeadingRunes); t != "" {
+	if t := shorten(collapseSpace(c.title), maxHeadingRunes); t != "" {
 		parts = append(parts, t)
 	}
 	for _, h := range hs {

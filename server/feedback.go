@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/internal/runes"
 	"github.com/govchat/govchat/store"
 )
 
@@ -43,8 +43,8 @@ func (s *Server) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 
 // saveFeedback redacts personal data from the comment, caps it and stores it.
 func (s *Server) saveFeedback(ctx context.Context, messageID string, useful bool, comment string) error {
-	comment = chat.Redact(truncateRunes(comment, maxCommentInput))
-	comment = strings.TrimSpace(truncateRunes(comment, maxCommentRunes))
+	comment = chat.Redact(runes.Truncate(comment, maxCommentInput))
+	comment = strings.TrimSpace(runes.Truncate(comment, maxCommentRunes))
 	if err := s.st.AddFeedback(ctx, messageID, useful, comment); err != nil {
 		return err
 	}
@@ -69,12 +69,4 @@ func (s *Server) serveDeleteConversation(w http.ResponseWriter, r *http.Request)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
 }
