@@ -228,7 +228,7 @@ func (c *conn) readLoop(ctx context.Context) {
 func (c *conn) writeLoop() {
 	defer close(c.writeDone)
 	cfg := c.s.cfg
-	ping := time.NewTicker(cfg.PingInterval)
+	ping := time.NewTicker(cfg.pingInterval())
 	defer ping.Stop()
 	write := func(b []byte) bool {
 		_ = c.ws.SetWriteDeadline(time.Now().Add(cfg.WriteWait))

@@ -122,28 +122,37 @@ func serverConfig(cfg config.Config) server.Config {
 }
 
 // purgeLoop deletes conversations past their retention, idle rate-limit
-// buckets and expired busy claims, now and every interval.
+// buckets and expired busy claims, now and every interval. Each run may take
+// half an interval, so a stuck statement cannot hold a connection until the
+// next run or shutdown.
 func purgeLoop(ctx context.Context, st *store.Store, log *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := st.PurgeExpired(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("could not purge expired conversations", "error", err)
-		case n > 0:
-			log.Info("purged expired conversations", "count", n)
-		}
-		// A bucket untouched for an hour is full again at any rate above
-		// one a minute, the same as none.
-		if _, err := st.PurgeLimits(ctx, time.Hour); err != nil && ctx.Err() == nil {
-			log.Warn("could not purge idle rate-limit buckets", "error", err)
-		}
+		purge(ctx, st, log, every/2)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// purge is one run of purgeLoop, cut short after timeout.
+func purge(ctx context.Context, st *store.Store, log *slog.Logger, timeout time.Duration) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	n, err := st.PurgeExpired(rctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("could not purge expired conversations", "error", err)
+	case n > 0:
+		log.Info("purged expired conversations", "count", n)
+	}
+	// A bucket untouched for an hour is full again at any rate above one a
+	// minute, the same as none.
+	if _, err := st.PurgeLimits(rctx, time.Hour); err != nil && ctx.Err() == nil {
+		log.Warn("could not purge idle rate-limit buckets", "error", err)
 	}
 }
 
