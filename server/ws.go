@@ -230,15 +230,19 @@ func (c *conn) writeLoop() {
 	cfg := c.s.cfg
 	ping := time.NewTicker(cfg.pingInterval())
 	defer ping.Stop()
+	// write sends one message; a failed write aborts the connection.
 	write := func(b []byte) bool {
 		_ = c.ws.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
-		return c.ws.WriteMessage(websocket.TextMessage, b) == nil
+		if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+			c.abort()
+			return false
+		}
+		return true
 	}
 	for {
 		select {
 		case b := <-c.send:
 			if !write(b) {
-				c.abort()
 				return
 			}
 		case <-ping.C:
@@ -247,17 +251,11 @@ func (c *conn) writeLoop() {
 				return
 			}
 		case <-c.quit:
-			for {
-				select {
-				case b := <-c.send:
-					if !write(b) {
-						c.abort()
-						return
-					}
-					continue
-				default:
+			// Flush what is queued; this loop is the only receiver.
+			for len(c.send) > 0 {
+				if !write(<-c.send) {
+					return
 				}
-				break
 			}
 			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText),
 				time.Now().Add(cfg.WriteWait))
