@@ -205,18 +205,30 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 		return exitError{code: 1, msg: fmt.Sprintf("govchat ask: %v", err)}
 	}
 	if *asJSON {
-		out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
-			MessageID: a.MessageID, Composer: a.Composer, Route: a.Route}
-		for _, s := range a.Sources {
-			out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(io.Out, string(b))
-		return nil
+		return printAnswerJSON(io, a)
 	}
+	printAnswer(io, a)
+	return nil
+}
+
+// printAnswerJSON prints the answer as one JSON object on a line.
+func printAnswerJSON(io IO, a server.Answer) error {
+	out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
+		MessageID: a.MessageID, Composer: a.Composer, Route: a.Route}
+	for _, s := range a.Sources {
+		out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Out, string(b))
+	return nil
+}
+
+// printAnswer ends the streamed answer with its sources, and says on
+// standard error how to continue the conversation.
+func printAnswer(io IO, a server.Answer) {
 	fmt.Fprintln(io.Out)
 	if len(a.Sources) > 0 {
 		fmt.Fprintln(io.Out, "\nSources:")
@@ -233,7 +245,6 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	fmt.Fprintf(io.Err, "\n(status %s, composer %s; continue with --conversation %s)\n", a.Status, a.Composer, a.ConversationID)
-	return nil
 }
 
 // govukURL makes a source path a link a terminal can open.
