@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
@@ -37,26 +38,13 @@ const (
 	minMaxTokens         = 32 // smaller limits cannot hold a heading and a sentence
 )
 
+// withDefaults fills in unset (zero) sizes. A negative MaxTokens is the
+// default too; a negative overlap or minimum means none.
 func (o ChunkOptions) withDefaults() ChunkOptions {
-	if o.MaxTokens <= 0 {
-		o.MaxTokens = DefaultMaxTokens
-	}
-	o.MaxTokens = max(o.MaxTokens, minMaxTokens)
-	o.OverlapTokens = min(zeroDefault(o.OverlapTokens, DefaultOverlapTokens), o.MaxTokens/4)
-	o.MinTokens = min(zeroDefault(o.MinTokens, DefaultMinTokens), o.MaxTokens/2)
+	o.MaxTokens = max(cmp.Or(max(o.MaxTokens, 0), DefaultMaxTokens), minMaxTokens)
+	o.OverlapTokens = min(max(cmp.Or(o.OverlapTokens, DefaultOverlapTokens), 0), o.MaxTokens/4)
+	o.MinTokens = min(max(cmp.Or(o.MinTokens, DefaultMinTokens), 0), o.MaxTokens/2)
 	return o
-}
-
-// zeroDefault is def when v is 0 (unset), 0 when v is negative (none
-// wanted), and v otherwise.
-func zeroDefault(v, def int) int {
-	switch {
-	case v == 0:
-		return def
-	case v < 0:
-		return 0
-	}
-	return v
 }
 
 // EstimateTokens approximates how many tokens a model's tokenizer makes of s:
@@ -176,7 +164,7 @@ func sections(s source) []piece {
 // prefixLine is the first line of EmbedText: title and heading path.
 func (c chunker) prefixLine(hs []heading) string {
 	parts := make([]string, 0, len(hs)+1)
-	if t := truncateRunes(collapseSpace(c.title), maxHeadingRunes); t != "" {
+	if t := shorten(collapseSpace(c.title), maxHeadingRunes); t != "" {
 		parts = append(parts, t)
 	}
 	for _, h := range hs {

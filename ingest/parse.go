@@ -107,12 +107,8 @@ type ParseOptions struct {
 	Chunk ChunkOptions
 }
 
-func (o ParseOptions) maxBytes() int {
-	if o.MaxBytes <= 0 {
-		return DefaultMaxBytes
-	}
-	return o.MaxBytes
-}
+// maxBytes is MaxBytes, or DefaultMaxBytes when it is not above zero.
+func (o ParseOptions) maxBytes() int { return cmp.Or(max(o.MaxBytes, 0), DefaultMaxBytes) }
 
 // SkipKind says why an item produced no chunks.
 type SkipKind uint8

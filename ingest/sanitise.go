@@ -9,6 +9,8 @@ import (
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/govchat/govchat/internal/runes"
 )
 
 // This file turns untrusted HTML into a flat list of blocks: headings,
@@ -297,7 +299,7 @@ func (w *blockWriter) heading(n *xhtml.Node) {
 	var iw inlineWriter
 	iw.children(n)
 	text, h := iw.result()
-	text = truncateRunes(strings.ReplaceAll(text, "\n", " "), maxHeadingRunes)
+	text = shorten(strings.ReplaceAll(text, "\n", " "), maxHeadingRunes)
 	if text == "" {
 		return
 	}
@@ -860,13 +862,10 @@ func safeID(id string) string {
 	return id
 }
 
-func truncateRunes(s string, n int) string {
-	i := 0
-	for j := range s {
-		if i == n {
-			return strings.TrimSpace(s[:j]) + "…"
-		}
-		i++
+// shorten cuts s to at most n runes, marking a cut with an ellipsis.
+func shorten(s string, n int) string {
+	if t := runes.Truncate(s, n); len(t) < len(s) {
+		return strings.TrimSpace(t) + "…"
 	}
 	return s
 }

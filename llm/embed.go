@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/govchat/govchat/internal/runes"
 )
 
 // Embedder embeds texts with the configured embedding model.
@@ -97,7 +99,7 @@ func (e *Embedder) batch(ctx context.Context, texts []string) ([][]float32, erro
 	cfg := e.c.cfg
 	input := make([]string, len(texts))
 	for i, t := range texts {
-		input[i] = truncateRunes(t, cfg.MaxInputRunes)
+		input[i] = runes.Truncate(t, cfg.MaxInputRunes)
 	}
 	req := openai.EmbeddingRequest{Input: input, Model: openai.EmbeddingModel(cfg.EmbeddingModel)}
 	if cfg.EmbeddingDimensions > 0 && !cfg.OmitDimensions {
@@ -147,21 +149,6 @@ func (e *Embedder) checkDimensions(n int) error {
 		return fmt.Errorf("%w: embeddings: model %q returned %d dimensions, earlier responses had %d", ErrUpstream, e.c.cfg.EmbeddingModel, n, want)
 	}
 	return nil
-}
-
-// truncateRunes cuts s to at most n runes.
-func truncateRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
 }
 
 func normalize(v []float32) []float32 {

@@ -64,10 +64,7 @@ func (c Config) withDefaults() Config {
 	c.Timeout = cmp.Or(c.Timeout, 60*time.Second)
 	c.FirstTokenTimeout = cmp.Or(c.FirstTokenTimeout, 20*time.Second)
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, 15*time.Second)
-	if c.MaxRetries == 0 {
-		c.MaxRetries = 3
-	}
-	c.MaxRetries = max(c.MaxRetries, 0)
+	c.MaxRetries = max(cmp.Or(c.MaxRetries, 3), 0) // negative: none
 	c.RetryBaseDelay = cmp.Or(c.RetryBaseDelay, 500*time.Millisecond)
 	c.RetryMaxDelay = cmp.Or(c.RetryMaxDelay, 20*time.Second)
 	c.BatchSize = max(cmp.Or(c.BatchSize, 64), 1)

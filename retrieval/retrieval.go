@@ -5,6 +5,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,37 +117,24 @@ func ParseWeights(s string) (map[string]float64, error) {
 	return w, nil
 }
 
+// withDefaults fills in unset options. Counts and TextShare not above zero
+// take the default; the weights only when zero.
 func (o Options) withDefaults() Options {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&o.K, 6)
-	def(&o.Candidates, 40)
-	def(&o.VectorK, 40)
-	def(&o.TextK, 40)
-	def(&o.TextBudget, store.DefaultTextBudget)
-	def(&o.RRFK, 20)
-	def(&o.EfSearch, 200)
-	def(&o.MaxPerPage, 2)
-	if o.PageChunks == 0 {
-		o.PageChunks = 8
-	}
-	if o.VectorWeight == 0 {
-		o.VectorWeight = 1
-	}
-	if o.TextWeight == 0 {
-		o.TextWeight = 1
-	}
-	if o.TextShare <= 0 {
-		o.TextShare = store.DefaultTextShare
-	}
+	o.K = cmp.Or(max(o.K, 0), 6)
+	o.Candidates = cmp.Or(max(o.Candidates, 0), 40)
+	o.VectorK = cmp.Or(max(o.VectorK, 0), 40)
+	o.TextK = cmp.Or(max(o.TextK, 0), 40)
+	o.TextBudget = cmp.Or(max(o.TextBudget, 0), store.DefaultTextBudget)
+	o.RRFK = cmp.Or(max(o.RRFK, 0), 20)
+	o.EfSearch = cmp.Or(max(o.EfSearch, 0), 200)
+	o.MaxPerPage = cmp.Or(max(o.MaxPerPage, 0), 2)
+	o.PageChunks = cmp.Or(o.PageChunks, 8) // negative: off
+	o.TextShare = cmp.Or(max(o.TextShare, 0), store.DefaultTextShare)
+	o.VectorWeight = cmp.Or(o.VectorWeight, 1)
+	o.TextWeight = cmp.Or(o.TextWeight, 1)
+	o.DefaultWeight = cmp.Or(o.DefaultWeight, 1)
 	if o.Weights == nil {
 		o.Weights = DefaultWeights()
-	}
-	if o.DefaultWeight == 0 {
-		o.DefaultWeight = 1
 	}
 	return o
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -133,22 +132,4 @@ func (c *Client) Ask(ctx context.Context, question, conversationID string, onDel
 			}
 		}
 	}
-}
-
-// IsServerError reports whether err is an error message from the server
-// with one of the given codes (any code when none are given).
-func IsServerError(err error, codes ...string) bool {
-	var se *ServerError
-	if !errors.As(err, &se) {
-		return false
-	}
-	if len(codes) == 0 {
-		return true
-	}
-	for _, c := range codes {
-		if se.Code == c {
-			return true
-		}
-	}
-	return false
 }

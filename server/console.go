@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -68,10 +67,7 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 		panic(err)
 	}
 	s.console.pages = pages
-	cop := http.NewCrossOriginProtection()
-	for o := range s.origins {
-		_ = cop.AddTrustedOrigin(o)
-	}
+	cop := s.crossOriginProtection()
 	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/conversations", http.StatusSeeOther)
 	})
@@ -140,49 +136,6 @@ func wantsJSON(r *http.Request) bool {
 	return !strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-// unauthorised answers a request with no credentials: browsers go to the
-// sign-in page, scripts get 401.
-func (s *Server) unauthorised(w http.ResponseWriter, r *http.Request) {
-	if s.console != nil && r.Method == http.MethodGet && !wantsJSON(r) {
-		http.Redirect(w, r, "/admin/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		return
-	}
-	w.Header().Set("WWW-Authenticate", `Bearer realm="govchat admin"`)
-	writeJSON(w, http.StatusUnauthorized, apiError{"an admin bearer token is needed"})
-}
-
-// takeAdminAttempt takes one attempt from the address's bucket; false means
-// the request was refused with 429. Every comparison of a token or session
-// costs an attempt; a right one gives it back (returnAdminAttempt).
-func (s *Server) takeAdminAttempt(ctx context.Context, w http.ResponseWriter, r *http.Request) bool {
-	key := "admin:" + ipKey(clientIP(r, s.cfg.TrustProxy))
-	burst, perSecond := max(1, s.cfg.AdminFailures), s.cfg.AdminFailures/60
-	// A database that does not answer fails closed here: the admin
-	// endpoints need it anyway.
-	if ok, wait, err := s.st.TakeToken(ctx, key, burst, perSecond); err != nil || !ok {
-		s.metrics.adminThrottled.Inc()
-		setRetryAfter(w, wait)
-		if r.Method == http.MethodPost && r.URL.Path == "/admin/sign-in" {
-			s.renderSignIn(w, r, http.StatusTooManyRequests, "There have been too many failed attempts from your address. Try again in a few minutes.")
-			return false
-		}
-		writeJSON(w, http.StatusTooManyRequests, apiError{"too many failed attempts; try again later"})
-		return false
-	}
-	return true
-}
-
-func (s *Server) returnAdminAttempt(ctx context.Context, r *http.Request) {
-	key := "admin:" + ipKey(clientIP(r, s.cfg.TrustProxy))
-	if err := s.st.ReturnToken(ctx, key, max(1, s.cfg.AdminFailures)); err != nil {
-		s.log.Warn("could not return an admin attempt token", "request_id", requestID(r.Context()), "error", err)
-	}
-}
-
-func (s *Server) tokenMatches(token string) bool {
-	return subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) == 1
-}
-
 // signInData is the sign-in page.
 type signInData struct {
 	CSRF  string
@@ -241,7 +194,9 @@ func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.LimitTimeout)
 	defer cancel()
-	if !s.takeAdminAttempt(ctx, w, r) {
+	if e := s.takeAdminAttempt(ctx, r); e != nil {
+		setRetryAfter(w, e.wait)
+		s.renderSignIn(w, r, e.status, "There have been too many failed attempts from your address. Try again in a few minutes.")
 		return
 	}
 	token := r.PostFormValue("token")
@@ -262,7 +217,8 @@ func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-func (s *Server) serveSignOut(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveSignOut(w http.ResponseWriter, r *http.Request) error {
 	s.setCookie(w, r, sessionCookie, "", "/admin", -1)
 	http.Redirect(w, r, "/admin/sign-in", http.StatusSeeOther)
+	return nil
 }

@@ -19,7 +19,7 @@ const maxExport = 100_000
 // serveExport writes every message that matches the filter, newest first,
 // as CSV (?format=csv, the default) or JSON (?format=json). Rows are
 // fetched a thousand at a time and written as they come.
-func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) error {
 	f, af := parseFilter(r)
 	format := r.URL.Query().Get("format")
 	if format == "" {
@@ -29,18 +29,12 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) {
 		f.Errors = append(f.Errors, fieldError{"format", "Choose csv or json"})
 	}
 	if len(f.Errors) > 0 {
-		msgs := make([]string, 0, len(f.Errors))
-		for _, e := range f.Errors {
-			msgs = append(msgs, e.Field+": "+e.Message)
-		}
-		writeJSON(w, http.StatusBadRequest, apiError{strings.Join(msgs, "; ")})
-		return
+		return refuse(http.StatusBadRequest, f.errorText())
 	}
 	af.Limit, af.Offset = 1000, 0
 	first, err := s.console.st.ListMessages(r.Context(), af)
 	if err != nil {
-		s.storeFailed(w, r, err)
-		return
+		return storeFailed(err)
 	}
 	name := "govchat-messages-" + time.Now().UTC().Format("20060102-150405") + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -69,6 +63,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) {
 	}
 	s.exportRows(w, r, af, first, write)
 	end()
+	return nil
 }
 
 // exportRows writes the first batch and fetches the rest. A failure part
@@ -172,43 +167,47 @@ type searchData struct {
 	Result *searchJSON
 }
 
-func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := searchData{Query: q}
 	if q == "" {
 		if wantsJSON(r) {
-			writeJSON(w, http.StatusBadRequest, apiError{"send the question as q"})
-			return
+			return refuse(http.StatusBadRequest, "send the question as q")
 		}
 		s.show(w, r, http.StatusOK, "search", "search", "What the bot would see", d)
-		return
+		return nil
 	}
 	if s.console.in == nil {
-		writeJSON(w, http.StatusNotImplemented, apiError{"search is not configured on this server"})
-		return
+		return refuse(http.StatusNotImplemented, "search is not configured on this server")
 	}
 	in, err := s.console.in.Inspect(r.Context(), q)
-	status := http.StatusOK
+	if err != nil {
+		err = s.inspectFailed(r, err)
+		if wantsJSON(r) {
+			return err
+		}
+		e := s.logError(r, err)
+		s.show(w, r, e.status, "search", "search", "What the bot would see", searchData{Query: q, Error: e.public})
+		return nil
+	}
+	d.Result = toSearchJSON(in)
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, d.Result)
+		return nil
+	}
+	s.show(w, r, http.StatusOK, "search", "search", "What the bot would see", d)
+	return nil
+}
+
+// inspectFailed is the answer to a question the console's search could not inspect.
+func (s *Server) inspectFailed(r *http.Request, err error) *httpError {
 	switch {
 	case errors.Is(err, chat.ErrTooLong):
-		d.Error, status = "The question must be "+strconv.Itoa(s.cfg.MaxQuestionChars)+" characters or fewer", http.StatusBadRequest
+		return refuse(http.StatusBadRequest, "The question must be "+strconv.Itoa(s.cfg.MaxQuestionChars)+" characters or fewer")
 	case errors.Is(err, chat.ErrEmpty):
-		d.Error, status = "Enter a question", http.StatusBadRequest
-	case err != nil:
-		s.log.Error("console: search failed", "request_id", requestID(r.Context()), "error", err)
-		d.Error, status = "The search failed; see the server log for request "+requestID(r.Context()), http.StatusBadGateway
-	default:
-		d.Result = toSearchJSON(in)
+		return refuse(http.StatusBadRequest, "Enter a question")
 	}
-	if wantsJSON(r) {
-		if d.Error != "" {
-			writeJSON(w, status, apiError{d.Error})
-			return
-		}
-		writeJSON(w, status, d.Result)
-		return
-	}
-	s.show(w, r, status, "search", "search", "What the bot would see", d)
+	return failed(http.StatusBadGateway, "The search failed; see the server log for request "+requestID(r.Context()), "console: search failed", err)
 }
 
 func toSearchJSON(in chat.Inspection) *searchJSON {

@@ -183,21 +183,26 @@ func parseFilter(r *http.Request) (filterForm, store.AdminFilter) {
 }
 
 // badFilter answers a filter with errors: 400, as JSON or on the page.
-func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, name, nav, title string, data any, f filterForm) {
+func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, name, nav, title string, data any, f filterForm) error {
 	if wantsJSON(r) {
-		msgs := make([]string, 0, len(f.Errors))
-		for _, e := range f.Errors {
-			msgs = append(msgs, e.Field+": "+e.Message)
-		}
-		writeJSON(w, http.StatusBadRequest, apiError{strings.Join(msgs, "; ")})
-		return
+		return refuse(http.StatusBadRequest, f.errorText())
 	}
 	s.show(w, r, http.StatusBadRequest, name, nav, title, data)
+	return nil
 }
 
-func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("console: reading the database failed", "request_id", requestID(r.Context()), "route", r.Pattern, "error", err)
-	writeJSON(w, http.StatusServiceUnavailable, apiError{"the database could not be read; try again later"})
+// errorText is the filter's errors in one line, for JSON answers.
+func (f filterForm) errorText() string {
+	msgs := make([]string, 0, len(f.Errors))
+	for _, e := range f.Errors {
+		msgs = append(msgs, e.Field+": "+e.Message)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// storeFailed is the answer when the console cannot read the database.
+func storeFailed(err error) error {
+	return failed(http.StatusServiceUnavailable, "the database could not be read; try again later", "console: reading the database failed", err)
 }
 
 type conversationsData struct {
@@ -217,25 +222,24 @@ func pageOffsets(f filterForm, n int) (next, prev int) {
 	return next, prev
 }
 
-func (s *Server) serveConversations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveConversations(w http.ResponseWriter, r *http.Request) error {
 	f, af := parseFilter(r)
 	d := conversationsData{Filter: f, Next: -1, Prev: -1}
 	if len(f.Errors) > 0 {
-		s.badFilter(w, r, "conversations", "conversations", "Conversations", d, f)
-		return
+		return s.badFilter(w, r, "conversations", "conversations", "Conversations", d, f)
 	}
 	list, err := s.console.st.ListConversations(r.Context(), af)
 	if err != nil {
-		s.storeFailed(w, r, err)
-		return
+		return storeFailed(err)
 	}
 	d.Conversations = list
 	d.Next, d.Prev = pageOffsets(f, len(list))
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, conversationsJSON{Conversations: nonNil(list), NextOffset: offsetOrNil(d.Next)})
-		return
+		return nil
 	}
 	s.show(w, r, http.StatusOK, "conversations", "conversations", "Conversations", d)
+	return nil
 }
 
 type conversationsJSON struct {
@@ -318,7 +322,7 @@ type conversationJSON struct {
 	Messages []messageJSON `json:"messages"`
 }
 
-func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	msgs, err := []store.AdminMessage(nil), error(store.ErrNotFound)
 	if ValidID(id) {
@@ -326,22 +330,21 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		if wantsJSON(r) {
-			writeJSON(w, http.StatusNotFound, apiError{"there is no such conversation"})
-			return
+			return refuse(http.StatusNotFound, "there is no such conversation")
 		}
 		s.show(w, r, http.StatusNotFound, "not-found", "conversations", "Conversation not found", nil)
-		return
+		return nil
 	}
 	if err != nil {
-		s.storeFailed(w, r, err)
-		return
+		return storeFailed(err)
 	}
 	d := conversationJSON{ID: id, Messages: toMessagesJSON(msgs)}
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, d)
-		return
+		return nil
 	}
 	s.show(w, r, http.StatusOK, "conversation", "conversations", "Conversation", d)
+	return nil
 }
 
 type feedbackData struct {
@@ -350,26 +353,25 @@ type feedbackData struct {
 	Next, Prev int
 }
 
-func (s *Server) serveFeedbackList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveFeedbackList(w http.ResponseWriter, r *http.Request) error {
 	f, af := parseFilter(r)
 	if f.Feedback == "" {
 		af.Feedback = "any"
 	}
 	d := feedbackData{Filter: f, Next: -1, Prev: -1}
 	if len(f.Errors) > 0 {
-		s.badFilter(w, r, "feedback", "feedback", "Feedback", d, f)
-		return
+		return s.badFilter(w, r, "feedback", "feedback", "Feedback", d, f)
 	}
 	msgs, err := s.console.st.ListMessages(r.Context(), af)
 	if err != nil {
-		s.storeFailed(w, r, err)
-		return
+		return storeFailed(err)
 	}
 	d.Messages = toMessagesJSON(msgs)
 	d.Next, d.Prev = pageOffsets(f, len(msgs))
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"feedback": d.Messages, "next_offset": offsetOrNil(d.Next)})
-		return
+		return nil
 	}
 	s.show(w, r, http.StatusOK, "feedback", "feedback", "Feedback", d)
+	return nil
 }

@@ -91,7 +91,7 @@ func (s *Server) serveDify(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("dify retrieval", "request_id", c.RequestID, "status", status, "records", len(records), "ms", time.Since(start).Milliseconds())
 	if derr != nil {
 		if derr.wait > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(derr.wait.Seconds()))))
+			setRetryAfter(w, derr.wait)
 		}
 		writeJSON(w, derr.status, map[string]any{"error_code": derr.code, "error_msg": derr.msg})
 		return

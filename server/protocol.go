@@ -87,20 +87,9 @@ func (e *DecodeError) Error() string { return "server: " + e.Code + ": " + e.Rea
 // so it can be fuzzed. maxQuestionChars caps ask questions (in characters);
 // 0 means no cap. The error, when not nil, is a *DecodeError.
 func DecodeClientMessage(data []byte, maxQuestionChars int) (ClientMessage, error) {
-	var w wireClient
-	if !utf8.Valid(data) {
-		return ClientMessage{}, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not valid UTF-8"}
-	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return ClientMessage{}, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not a JSON object"}
-	}
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return ClientMessage{}, &DecodeError{Code: CodeInvalidMessage, Reason: fmt.Sprintf("the field %q has the wrong type", te.Field)}
-		}
-		return ClientMessage{}, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not valid JSON"}
+	w, err := decodeWire(data)
+	if err != nil {
+		return ClientMessage{}, err
 	}
 	m := ClientMessage{}
 	if w.ID != nil {
@@ -153,6 +142,26 @@ func DecodeClientMessage(data []byte, maxQuestionChars int) (ClientMessage, erro
 		return fail("the message type is not known")
 	}
 	return m, nil
+}
+
+// decodeWire parses a frame as a JSON object of the client's fields.
+func decodeWire(data []byte) (wireClient, error) {
+	var w wireClient
+	if !utf8.Valid(data) {
+		return w, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not valid UTF-8"}
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return w, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not a JSON object"}
+	}
+	if err := json.Unmarshal(trimmed, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return w, &DecodeError{Code: CodeInvalidMessage, Reason: fmt.Sprintf("the field %q has the wrong type", te.Field)}
+		}
+		return w, &DecodeError{Code: CodeInvalidMessage, Reason: "the message is not valid JSON"}
+	}
+	return w, nil
 }
 
 // ValidID reports whether s looks like a conversation or message id: 1 to 64

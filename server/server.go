@@ -81,11 +81,12 @@ type Config struct {
 	// Page serves "/" and the page's assets; nil serves a plain text page.
 	Page http.Handler
 
-	// Websocket timings and buffers; tests shorten them.
-	PingInterval time.Duration // [30s]
-	PongWait     time.Duration // no pong for this long closes the connection [60s]
-	WriteWait    time.Duration // longest one write may take [10s]
-	SendBuffer   int           // messages queued per connection before it is dropped as too slow [64]
+	// Websocket timings and buffers; tests shorten them. The server pings
+	// twice in each PongWait (pingInterval), as gorilla's chat example
+	// derives its ping period from its pong wait.
+	PongWait   time.Duration // no pong (or other message) for this long closes the connection [60s]
+	WriteWait  time.Duration // longest one write may take [10s]
+	SendBuffer int           // messages queued per connection before it is dropped as too slow [64]
 }
 
 func (c Config) withDefaults() Config {
@@ -104,12 +105,15 @@ func (c Config) withDefaults() Config {
 	c.KillSwitchTTL = cmp.Or(c.KillSwitchTTL, 5*time.Second)
 	c.KillSwitchTimeout = cmp.Or(c.KillSwitchTimeout, time.Second)
 	c.LimitTimeout = cmp.Or(c.LimitTimeout, 2*time.Second)
-	c.PingInterval = cmp.Or(c.PingInterval, 30*time.Second)
 	c.PongWait = cmp.Or(c.PongWait, 60*time.Second)
 	c.WriteWait = cmp.Or(c.WriteWait, 10*time.Second)
 	c.SendBuffer = cmp.Or(c.SendBuffer, 64)
 	return c
 }
+
+// pingInterval is how often the server pings: half of PongWait, so a
+// missed ping still leaves time for the next one's pong.
+func (c Config) pingInterval() time.Duration { return c.PongWait / 2 }
 
 // Option adds an optional collaborator to New.
 type Option func(*Server)
@@ -201,12 +205,9 @@ func (s *Server) routes() http.Handler {
 
 	// The citizen's own endpoints: cross-site requests are refused, like the
 	// page's form (see package web).
-	cop := http.NewCrossOriginProtection()
-	for o := range s.origins {
-		_ = cop.AddTrustedOrigin(o)
-	}
-	mux.Handle("DELETE /api/conversations/{id}", cop.Handler(http.HandlerFunc(s.serveDeleteConversation)))
-	mux.Handle("POST /api/feedback", cop.Handler(http.HandlerFunc(s.serveFeedback)))
+	cop := s.crossOriginProtection()
+	mux.Handle("DELETE /api/conversations/{id}", cop.Handler(s.handle(s.serveDeleteConversation)))
+	mux.Handle("POST /api/feedback", cop.Handler(s.handle(s.serveFeedback)))
 
 	if s.cfg.Page != nil {
 		mux.Handle("/", s.cfg.Page)

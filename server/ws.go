@@ -228,17 +228,21 @@ func (c *conn) readLoop(ctx context.Context) {
 func (c *conn) writeLoop() {
 	defer close(c.writeDone)
 	cfg := c.s.cfg
-	ping := time.NewTicker(cfg.PingInterval)
+	ping := time.NewTicker(cfg.pingInterval())
 	defer ping.Stop()
+	// write sends one message; a failed write aborts the connection.
 	write := func(b []byte) bool {
 		_ = c.ws.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
-		return c.ws.WriteMessage(websocket.TextMessage, b) == nil
+		if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+			c.abort()
+			return false
+		}
+		return true
 	}
 	for {
 		select {
 		case b := <-c.send:
 			if !write(b) {
-				c.abort()
 				return
 			}
 		case <-ping.C:
@@ -247,17 +251,11 @@ func (c *conn) writeLoop() {
 				return
 			}
 		case <-c.quit:
-			for {
-				select {
-				case b := <-c.send:
-					if !write(b) {
-						c.abort()
-						return
-					}
-					continue
-				default:
+			// Flush what is queued; this loop is the only receiver.
+			for len(c.send) > 0 {
+				if !write(<-c.send) {
+					return
 				}
-				break
 			}
 			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText),
 				time.Now().Add(cfg.WriteWait))
@@ -360,33 +358,8 @@ func (c *conn) ask(ctx context.Context, m ClientMessage) {
 
 // answer runs one question through the door and streams its events.
 func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
-	msgID := func() string {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return a.messageID
-	}
-	ev := chat.Events{
-		Accepted: func(conversationID, messageID string) {
-			c.mu.Lock()
-			a.messageID = messageID
-			c.mu.Unlock()
-			c.enqueue(ServerMessage{Type: "accepted", ID: m.ID, ConversationID: conversationID, MessageID: messageID})
-		},
-		Progress: func(stage string) {
-			c.enqueue(ServerMessage{Type: "progress", MessageID: msgID(), Stage: stage})
-		},
-		Delta: func(text string) error {
-			if ctx.Err() != nil || !c.enqueue(ServerMessage{Type: "delta", MessageID: msgID(), Text: text}) {
-				return errClientGone
-			}
-			return nil
-		},
-		Sources: func(src []chat.Source) {
-			c.enqueue(ServerMessage{Type: "sources", MessageID: msgID(), Sources: src})
-		},
-	}
 	caller := Caller{IP: c.ip, Channel: "websocket", RequestID: c.reqID}
-	out, err := c.s.door.Ask(ctx, caller, chat.Request{ConversationID: m.ConversationID, Question: m.Question}, ev)
+	out, err := c.s.door.Ask(ctx, caller, chat.Request{ConversationID: m.ConversationID, Question: m.Question}, c.events(ctx, a, m))
 
 	// The client may ask again as soon as it reads done, so the connection
 	// stops being busy first; it stays registered as active until done is
@@ -419,6 +392,36 @@ func (c *conn) answer(ctx context.Context, a *activeAsk, m ClientMessage) {
 	c.mu.Unlock()
 	if closeNow {
 		c.close(websocket.CloseGoingAway, "server restarting")
+	}
+}
+
+// events streams a question's events to the client as server messages.
+// Delta reports errClientGone once the client cannot take more.
+func (c *conn) events(ctx context.Context, a *activeAsk, m ClientMessage) chat.Events {
+	msgID := func() string {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return a.messageID
+	}
+	return chat.Events{
+		Accepted: func(conversationID, messageID string) {
+			c.mu.Lock()
+			a.messageID = messageID
+			c.mu.Unlock()
+			c.enqueue(ServerMessage{Type: "accepted", ID: m.ID, ConversationID: conversationID, MessageID: messageID})
+		},
+		Progress: func(stage string) {
+			c.enqueue(ServerMessage{Type: "progress", MessageID: msgID(), Stage: stage})
+		},
+		Delta: func(text string) error {
+			if ctx.Err() != nil || !c.enqueue(ServerMessage{Type: "delta", MessageID: msgID(), Text: text}) {
+				return errClientGone
+			}
+			return nil
+		},
+		Sources: func(src []chat.Source) {
+			c.enqueue(ServerMessage{Type: "sources", MessageID: msgID(), Sources: src})
+		},
 	}
 }
 

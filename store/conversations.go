@@ -48,16 +48,6 @@ func (s *Store) EnsureConversation(ctx context.Context, id string, retention tim
 	return created, nil
 }
 
-// ConversationExists reports whether a live (unexpired) conversation exists.
-func (s *Store) ConversationExists(ctx context.Context, id string) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM {{schema}}.conversations WHERE id = $1 AND expires_at > now())`), id).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("store: find conversation: %w", err)
-	}
-	return ok, nil
-}
-
 // StartMessage records a new question in a conversation with the given status
 // (usually "pending") and returns its sequence number. question is nil when
 // the text must not be stored (personal data was found).

@@ -123,53 +123,7 @@ func (s *Store) ReplaceDocument(ctx context.Context, space Space, doc govchat.Do
 		if _, err := tx.Exec(ctx, s.q(`DELETE FROM {{schema}}.chunks WHERE document_id = $1`), id); err != nil {
 			return fmt.Errorf("delete old chunks: %w", err)
 		}
-		if len(doc.Chunks) == 0 {
-			return nil
-		}
-		n := len(doc.Chunks)
-		idx := make([]int32, n)
-		paths := make([]string, n)
-		heads := make([]string, n)
-		bodies := make([]string, n)
-		embeds := make([]string, n)
-		htmls := make([]string, n)
-		digests := make([]string, n)
-		tokens := make([]int32, n)
-		vecs := make([]string, n)
-		for i, c := range doc.Chunks {
-			idx[i] = int32(c.Index)
-			paths[i] = c.ExactPath
-			heads[i] = strings.Join(c.HeadingPath, headingSep)
-			bodies[i] = c.Text
-			embeds[i] = c.EmbedText
-			htmls[i] = c.HTML
-			digests[i] = c.Digest
-			tokens[i] = int32(c.Tokens)
-			vecs[i] = formatVector(vectors[i])
-		}
-		// One multi-row INSERT from arrays: COPY is not available on every
-		// server govchat supports (PGlite), and this is nearly as fast.
-		_, err = tx.Exec(ctx, s.q(`WITH input AS (
-				SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
-				AS t(chunk_index, exact_path, heads, body, embed_text, html, digest, tokens, vec)
-			), inserted AS (
-				INSERT INTO {{schema}}.chunks (document_id, chunk_index, exact_path, heading_path, body, embed_text, html, digest, tokens,
-					locale, document_type, base_path, tsv)
-				SELECT $1, chunk_index, exact_path,
-					CASE WHEN heads = '' THEN '{}'::text[] ELSE string_to_array(heads, E'\x1f') END,
-					body, embed_text, html, digest, tokens, $11, $12, $13,
-					setweight(to_tsvector($14::regconfig, $15), 'A') ||
-					setweight(to_tsvector($14::regconfig, replace(heads, E'\x1f', ' ')), 'B') ||
-					setweight(to_tsvector($14::regconfig, body), 'D')
-				FROM input
-				RETURNING id, chunk_index
-			)
-			INSERT INTO {{schema}}.`+space.table()+` (chunk_id, locale, document_type, base_path, embedding)
-			SELECT inserted.id, $11, $12, $13, input.vec::vector
-			FROM inserted JOIN input USING (chunk_index)`),
-			id, idx, paths, heads, bodies, embeds, htmls, digests, tokens, vecs,
-			doc.Locale, doc.DocumentType, doc.BasePath, TextSearchConfig(doc.Locale), doc.Title)
-		if err != nil {
+		if err := s.insertChunks(ctx, tx, space, id, doc, vectors); err != nil {
 			return fmt.Errorf("insert chunks: %w", err)
 		}
 		return nil
@@ -178,6 +132,45 @@ func (s *Store) ReplaceDocument(ctx context.Context, space Space, doc govchat.Do
 		return 0, fmt.Errorf("store: replace %s (%s): %w", doc.BasePath, doc.Locale, err)
 	}
 	return id, nil
+}
+
+// insertChunks writes doc's chunks, with their vectors in space, under the
+// document id. One multi-row INSERT from arrays: COPY is not available on
+// every server govchat supports (PGlite), and this is nearly as fast.
+func (s *Store) insertChunks(ctx context.Context, tx pgx.Tx, space Space, id int64, doc govchat.Document, vectors [][]float32) error {
+	n := len(doc.Chunks)
+	if n == 0 {
+		return nil
+	}
+	idx, tokens := make([]int32, n), make([]int32, n)
+	paths, heads, bodies, embeds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	htmls, digests, vecs := make([]string, n), make([]string, n), make([]string, n)
+	for i, c := range doc.Chunks {
+		idx[i], tokens[i] = int32(c.Index), int32(c.Tokens)
+		paths[i], heads[i], bodies[i], embeds[i] = c.ExactPath, strings.Join(c.HeadingPath, headingSep), c.Text, c.EmbedText
+		htmls[i], digests[i], vecs[i] = c.HTML, c.Digest, formatVector(vectors[i])
+	}
+	_, err := tx.Exec(ctx, s.q(`WITH input AS (
+			SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
+			AS t(chunk_index, exact_path, heads, body, embed_text, html, digest, tokens, vec)
+		), inserted AS (
+			INSERT INTO {{schema}}.chunks (document_id, chunk_index, exact_path, heading_path, body, embed_text, html, digest, tokens,
+				locale, document_type, base_path, tsv)
+			SELECT $1, chunk_index, exact_path,
+				CASE WHEN heads = '' THEN '{}'::text[] ELSE string_to_array(heads, E'\x1f') END,
+				body, embed_text, html, digest, tokens, $11, $12, $13,
+				setweight(to_tsvector($14::regconfig, $15), 'A') ||
+				setweight(to_tsvector($14::regconfig, replace(heads, E'\x1f', ' ')), 'B') ||
+				setweight(to_tsvector($14::regconfig, body), 'D')
+			FROM input
+			RETURNING id, chunk_index
+		)
+		INSERT INTO {{schema}}.`+space.table()+` (chunk_id, locale, document_type, base_path, embedding)
+		SELECT inserted.id, $11, $12, $13, input.vec::vector
+		FROM inserted JOIN input USING (chunk_index)`),
+		id, idx, paths, heads, bodies, embeds, htmls, digests, tokens, vecs,
+		doc.Locale, doc.DocumentType, doc.BasePath, TextSearchConfig(doc.Locale), doc.Title)
+	return err
 }
 
 // DeleteDocument removes a document and all its chunks. It reports whether

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/govchat/govchat"
@@ -154,19 +156,8 @@ LIMIT $12::int`
 // Search runs a hybrid search in the active space sp. Passages come back in
 // fused order with each ranker's rank and score.
 func (s *Store) Search(ctx context.Context, sp Space, q SearchQuery) ([]govchat.Passage, error) {
-	sql, args, err := s.searchStatement(sp, q)
-	if err != nil {
-		return nil, err
-	}
 	var out []govchat.Passage
-	err = pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, q); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
+	err := s.runSearch(ctx, sp, q, "", func(rows pgx.Rows) (err error) {
 		out, err = pgx.CollectRows(rows, scanPassage)
 		return err
 	})
@@ -176,65 +167,38 @@ func (s *Store) Search(ctx context.Context, sp Space, q SearchQuery) ([]govchat.
 	return out, nil
 }
 
-// ExplainSearch runs Search under EXPLAIN ANALYZE and returns the plan, for
-// tests that check which index serves each ranker: a branch that did not run
-// is marked "never executed".
-func (s *Store) ExplainSearch(ctx context.Context, sp Space, q SearchQuery) (string, error) {
+// runSearch runs Search's statement for q, after prefix, with the search
+// settings (readTuned) and hands its rows to read. A query that does not fit
+// sp fails before any transaction.
+func (s *Store) runSearch(ctx context.Context, sp Space, q SearchQuery, prefix string, read func(pgx.Rows) error) error {
 	sql, args, err := s.searchStatement(sp, q)
 	if err != nil {
-		return "", err
-	}
-	var plan string
-	err = pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, q); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+sql, args...)
-		if err != nil {
-			return err
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		for _, l := range lines {
-			plan += l + "\n"
-		}
 		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("store: explain search: %w", err)
 	}
-	return plan, nil
-}
-
-// SearchSQL returns the statement and arguments Search would run, so a
-// benchmark can time the same SQL executed directly.
-func (s *Store) SearchSQL(sp Space, q SearchQuery) (string, []any, error) {
-	return s.searchStatement(sp, q)
-}
-
-// RawQuery runs sql with args in a read-only transaction with the same
-// settings as Search and returns the number of rows; for benchmarks.
-func (s *Store) RawQuery(ctx context.Context, q SearchQuery, sql string, args ...any) (int, error) {
-	n := 0
-	err := pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, q); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, sql, args...)
+	return s.readTuned(ctx, s.read, q, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, prefix+sql, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			n++
-		}
-		return rows.Err()
+		return read(rows)
 	})
-	return n, err
+}
+
+// readTuned runs fn in a read-only transaction on db with q's search
+// settings (tuneSearch), which end with the transaction.
+func (s *Store) readTuned(ctx context.Context, db *pgxpool.Pool, q SearchQuery, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := s.tuneSearch(ctx, tx, q); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) {
 	if len(q.Vector) != sp.Dimensions {
-		return "", nil, fmt.Errorf("store: search: query vector has %d dimensions, the index has %d", len(q.Vector), sp.Dimensions)
+		return "", nil, fmt.Errorf("query vector has %d dimensions, the index has %d", len(q.Vector), sp.Dimensions)
 	}
 	if q.VectorK <= 0 {
 		q.VectorK = 40
@@ -274,7 +238,7 @@ func (s *Store) searchStatement(sp Space, q SearchQuery) (string, []any, error) 
 		types = []string{}
 	}
 	sql := s.q(searchSQL)
-	sql = replaceAll(sql, "{{embeddings}}", sp.table())
+	sql = strings.ReplaceAll(sql, "{{embeddings}}", sp.table())
 	args := []any{
 		pgvector.NewVector(q.Vector), q.Locale, types, q.BasePathPrefix, q.VectorK,
 		q.TextConfig, q.Text, q.TextK, q.VectorWeight, q.TextWeight, float64(q.RRFK), q.Limit, q.TextBudget, q.Exact, q.ExactBelow, q.TextShare,
@@ -312,26 +276,30 @@ func scanPassage(r pgx.CollectableRow) (govchat.Passage, error) {
 // ChunkIDsNear returns the ids of the k chunks nearest to v, by the HNSW index
 // or, with exact, by a sequential scan. The recall monitor compares the two.
 func (s *Store) ChunkIDsNear(ctx context.Context, sp Space, v []float32, k, efSearch int, exact bool) ([]int64, error) {
+	order := "embedding <=> $1"
+	if exact {
+		order = "(embedding <=> $1) + 0, chunk_id" // not an index ordering: a sequential scan
+	}
+	ids, err := s.idsNear(ctx, s.read, efSearch, s.q(`SELECT chunk_id FROM {{schema}}.`+sp.table()+` ORDER BY `+order+` LIMIT $2`), pgvector.NewVector(v), k)
+	if err != nil {
+		return nil, fmt.Errorf("store: nearest chunks: %w", err)
+	}
+	return ids, nil
+}
+
+// idsNear runs a nearest-chunks query with hnsw.ef_search set to efSearch
+// and returns the chunk ids it selects.
+func (s *Store) idsNear(ctx context.Context, db *pgxpool.Pool, efSearch int, sql string, args ...any) ([]int64, error) {
 	var ids []int64
-	err := pgx.BeginTxFunc(ctx, s.read, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, SearchQuery{EfSearch: efSearch}); err != nil {
-			return err
-		}
-		order := "embedding <=> $1"
-		if exact {
-			order = "(embedding <=> $1) + 0, chunk_id" // not an index ordering: a sequential scan
-		}
-		rows, err := tx.Query(ctx, s.q(`SELECT chunk_id FROM {{schema}}.`+sp.table()+` ORDER BY `+order+` LIMIT $2`), pgvector.NewVector(v), k)
+	err := s.readTuned(ctx, db, SearchQuery{EfSearch: efSearch}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}
 		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: nearest chunks: %w", err)
-	}
-	return ids, nil
+	return ids, err
 }
 
 // SampleChunkTexts returns up to n chunk texts spread over the index, for
@@ -348,26 +316,6 @@ func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
-	}
-	return out, nil
-}
-
-// TermChunks returns how many chunks hold each of lexemes, from the counts
-// search reads (text_terms); a lexeme no chunk holds is absent.
-func (s *Store) TermChunks(ctx context.Context, lexemes []string) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, s.q(`SELECT lexeme, chunks FROM {{schema}}.text_terms WHERE lexeme = ANY ($1::text[])`), lexemes)
-	if err != nil {
-		return nil, fmt.Errorf("store: term counts: %w", err)
-	}
-	out := map[string]int{}
-	var lexeme string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&lexeme, &n}, func() error {
-		out[lexeme] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: term counts: %w", err)
 	}
 	return out, nil
 }

@@ -375,14 +375,6 @@ func (s *Store) migrateStep(ctx context.Context, ms []migration) (done bool, err
 	return false, nil
 }
 
-func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
-
-// ExecForTest runs a statement; tests use it to set up states the API cannot reach.
-func (s *Store) ExecForTest(ctx context.Context, sql string) error {
-	_, err := s.pool.Exec(ctx, sql)
-	return err
-}
-
 // DropSchema removes the store's whole schema and everything in it; for
 // throw-away benchmark and test schemas.
 func (s *Store) DropSchema(ctx context.Context) error {

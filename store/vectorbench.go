@@ -96,19 +96,8 @@ func (s *Store) CopyToHalfvec(ctx context.Context, sp Space, memMB int) (Halfvec
 
 // HalfvecNear is ChunkIDsNear over a HalfvecCopy, through its HNSW index.
 func (s *Store) HalfvecNear(ctx context.Context, hc HalfvecCopy, v []float32, k, efSearch int) ([]int64, error) {
-	var ids []int64
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := s.tuneSearch(ctx, tx, SearchQuery{EfSearch: efSearch}); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT chunk_id FROM `+pgx.Identifier{hc.Schema}.Sanitize()+`.embeddings
-			ORDER BY embedding <=> $1::halfvec LIMIT $2`, pgvector.NewHalfVector(v), k)
-		if err != nil {
-			return err
-		}
-		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-		return err
-	})
+	ids, err := s.idsNear(ctx, s.pool, efSearch, `SELECT chunk_id FROM `+pgx.Identifier{hc.Schema}.Sanitize()+`.embeddings
+		ORDER BY embedding <=> $1::halfvec LIMIT $2`, pgvector.NewHalfVector(v), k)
 	if err != nil {
 		return nil, fmt.Errorf("store: nearest chunks by halfvec: %w", err)
 	}

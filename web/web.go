@@ -381,32 +381,25 @@ func (h *handler) crisisReply(question string) (string, bool) {
 
 // fallbackMessage is said when a turn ended without any text.
 func fallbackMessage(s chat.AnswerStatus) string {
-	switch s {
-	case chat.StatusCrisis:
-		return chat.MsgCrisis
-	case chat.StatusRefusedPII:
-		return chat.MsgPIIRefusal
-	case chat.StatusRefusedJailbreak:
-		return chat.MsgJailbreakDecline
-	case chat.StatusRefusedIllegal:
-		return chat.MsgIllegal
-	case chat.StatusRefusedHarmful:
-		return chat.MsgHarmful
-	case chat.StatusNoContent:
-		return chat.MsgNoContent
-	case chat.StatusOutOfScope:
-		return chat.MsgOutOfScope
-	case chat.StatusRateLimited:
-		return chat.MsgRateLimited
-	case chat.StatusServiceOff:
-		return chat.MsgKillSwitch
-	case chat.StatusBusy:
-		return chat.MsgBusy
-	case chat.StatusInvalid:
-		return chat.MsgEmpty
-	default:
-		return chat.MsgError
+	if m, ok := fallbackMessages[s]; ok {
+		return m
 	}
+	return chat.MsgError
+}
+
+// fallbackMessages are the fixed replies by status; any other is an error.
+var fallbackMessages = map[chat.AnswerStatus]string{
+	chat.StatusCrisis:           chat.MsgCrisis,
+	chat.StatusRefusedPII:       chat.MsgPIIRefusal,
+	chat.StatusRefusedJailbreak: chat.MsgJailbreakDecline,
+	chat.StatusRefusedIllegal:   chat.MsgIllegal,
+	chat.StatusRefusedHarmful:   chat.MsgHarmful,
+	chat.StatusNoContent:        chat.MsgNoContent,
+	chat.StatusOutOfScope:       chat.MsgOutOfScope,
+	chat.StatusRateLimited:      chat.MsgRateLimited,
+	chat.StatusServiceOff:       chat.MsgKillSwitch,
+	chat.StatusBusy:             chat.MsgBusy,
+	chat.StatusInvalid:          chat.MsgEmpty,
 }
 
 // linkable keeps the sources whose URL is a GOV.UK path.

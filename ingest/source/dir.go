@@ -50,10 +50,7 @@ func (d Dir) Items(ctx context.Context, yield func(Item) error) error {
 	if d.Path == "" {
 		return errors.New("source: directory path is empty")
 	}
-	maxBytes := d.MaxFileBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxFileBytes
-	}
+	maxBytes := positive(d.MaxFileBytes, DefaultMaxFileBytes)
 	log := orDiscard(d.Logger)
 	skip := func(p, reason string) {
 		log.Debug("source: skipping", "path", p, "reason", reason)

@@ -6,12 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
-
+	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -68,65 +65,18 @@ func ChangeOnePage(items []ingest.Parsed) ([]ingest.Parsed, string, int) {
 }
 
 // RawInsert writes the same rows as a sync of items, with the vectors given,
-// by the multi-row unnest INSERT that store.ReplaceDocument uses, over one
-// direct connection, in transactions of batch documents: the floor for what
-// ingest could cost on this database. schema must be migrated and its
-// embedding table be embeddings_<spaceID>.
-func RawInsert(ctx context.Context, url, schema string, spaceID int, items []ingest.Parsed, vecs [][][]float32, batch int) error {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
+// by store.InsertDocuments (the chunk INSERT store.ReplaceDocument uses,
+// without its upsert and delete), in transactions of batch documents: the
+// floor for what ingest could cost on this database. st must be migrated
+// and sp its embedding space.
+func RawInsert(ctx context.Context, st *store.Store, sp store.Space, items []ingest.Parsed, vecs [][][]float32, batch int) error {
+	docs := make([]govchat.Document, len(items))
+	for i, it := range items {
+		docs[i] = it.Doc
 	}
-	defer conn.Close(ctx)
-	q := func(s string) string {
-		s = strings.ReplaceAll(s, "{{schema}}", pgx.Identifier{schema}.Sanitize())
-		return strings.ReplaceAll(s, "{{embeddings}}", fmt.Sprintf("embeddings_%d", spaceID))
-	}
-	docSQL := q(`INSERT INTO {{schema}}.documents (content_id, locale, base_path, title, description, document_type, schema_name, digest)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`)
-	chunkSQL := q(`WITH input AS (
-			SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
-			AS t(chunk_index, exact_path, heads, body, embed_text, html, digest, tokens, vec)
-		), inserted AS (
-			INSERT INTO {{schema}}.chunks (document_id, chunk_index, exact_path, heading_path, body, embed_text, html, digest, tokens,
-				locale, document_type, base_path, tsv)
-			SELECT $1, chunk_index, exact_path,
-				CASE WHEN heads = '' THEN '{}'::text[] ELSE string_to_array(heads, E'\x1f') END,
-				body, embed_text, html, digest, tokens, $11, $12, $13,
-				setweight(to_tsvector($14::regconfig, $15), 'A') ||
-				setweight(to_tsvector($14::regconfig, replace(heads, E'\x1f', ' ')), 'B') ||
-				setweight(to_tsvector($14::regconfig, body), 'D')
-			FROM input
-			RETURNING id, chunk_index
-		)
-		INSERT INTO {{schema}}.{{embeddings}} (chunk_id, locale, document_type, base_path, embedding)
-		SELECT inserted.id, $11, $12, $13, input.vec::vector
-		FROM inserted JOIN input USING (chunk_index)`)
-	for start := 0; start < len(items); start += batch {
-		end := min(start+batch, len(items))
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			for i, it := range items[start:end] {
-				d := it.Doc
-				var id int64
-				if err := tx.QueryRow(ctx, docSQL, d.ContentID, d.Locale, d.BasePath, d.Title, d.Description, d.DocumentType, d.SchemaName, "raw").Scan(&id); err != nil {
-					return err
-				}
-				n := len(d.Chunks)
-				idx, tokens := make([]int32, n), make([]int32, n)
-				paths, heads, bodies, embeds, htmls, digests, vs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-				for j, c := range d.Chunks {
-					idx[j], tokens[j] = int32(c.Index), int32(c.Tokens)
-					paths[j], heads[j], bodies[j], embeds[j], htmls[j], digests[j] = c.ExactPath, strings.Join(c.HeadingPath, "\x1f"), c.Text, c.EmbedText, c.HTML, c.Digest
-					vs[j] = pgvector.NewVector(vecs[start+i][j]).String()
-				}
-				if _, err := tx.Exec(ctx, chunkSQL, id, idx, paths, heads, bodies, embeds, htmls, digests, tokens, vs,
-					d.Locale, d.DocumentType, d.BasePath, store.TextSearchConfig(d.Locale), d.Title); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+	for start := 0; start < len(docs); start += batch {
+		end := min(start+batch, len(docs))
+		if err := st.InsertDocuments(ctx, sp, docs[start:end], vecs[start:end]); err != nil {
 			return fmt.Errorf("bench: raw insert: %w", err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -100,37 +99,55 @@ func benchRetrieval(ctx context.Context, io IO, args []string) error {
 	return nil
 }
 
-// benchSchema opens a store on schema, or on a new one dropped by the
-// returned function unless keep is set.
-func benchSchema(ctx context.Context, cfg config.Config, io IO, schema string, keep bool) (*store.Store, func(), error) {
-	if cfg.DatabaseURL == "" {
-		return nil, nil, errors.New("DATABASE_URL is not set; start a dev database with scripts/devdb.sh start")
+// benchStorage is openStorage on a migrated bench schema: schema, or a new
+// one that Close drops unless keep is set.
+func benchStorage(ctx context.Context, cfg config.Config, io IO, schema string, keep bool) (*stack, error) {
+	cfg = benchConfig(cfg, schema)
+	stk, err := openStorage(ctx, cfg, newLogger(cfg, io.Err), true)
+	if err != nil {
+		return nil, err
 	}
+	stk.closers = append(stk.closers, dropSchema(ctx, io, stk.store, keep))
+	return stk, nil
+}
+
+// benchSchema opens only the store of benchStorage, for a run that reuses an
+// embedder; the returned function drops the schema and closes the store.
+func benchSchema(ctx context.Context, cfg config.Config, io IO) (*store.Store, func(), error) {
+	cfg = benchConfig(cfg, "")
+	st, err := openStore(ctx, cfg, newLogger(cfg, io.Err), true)
+	if err != nil {
+		return nil, nil, err
+	}
+	drop := dropSchema(ctx, io, st, false)
+	return st, func() { drop(); st.Close() }, nil
+}
+
+// benchConfig is cfg for a bench schema on the primary: schema, or a new
+// random one.
+func benchConfig(cfg config.Config, schema string) config.Config {
 	if schema == "" {
 		b := make([]byte, 4)
 		_, _ = rand.Read(b)
 		schema = "bench_" + hex.EncodeToString(b)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Schema: schema, Logger: newLogger(cfg, io.Err)})
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, func() {
-		if !keep {
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			if err := st.DropSchema(dctx); err != nil {
-				fmt.Fprintf(io.Err, "could not drop schema %s: %v\n", schema, err)
-			}
-			cancel()
-		} else {
-			fmt.Fprintf(io.Err, "kept schema %s\n", schema)
+	cfg.DBSchema, cfg.DatabaseReadURL = schema, ""
+	return cfg
+}
+
+// dropSchema returns a function that drops st's schema, or says it was kept.
+func dropSchema(ctx context.Context, io IO, st *store.Store, keep bool) func() {
+	return func() {
+		if keep {
+			fmt.Fprintf(io.Err, "kept schema %s\n", st.Schema())
+			return
 		}
-		st.Close()
-	}, nil
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := st.DropSchema(dctx); err != nil {
+			fmt.Fprintf(io.Err, "could not drop schema %s: %v\n", st.Schema(), err)
+		}
+	}
 }
 
 func collectCorpus(ctx context.Context, dir string) ([]ingest.Parsed, error) {
@@ -154,16 +171,12 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, done, err := benchSchema(ctx, cfg, io, *schema, *keep)
+	stk, err := benchStorage(ctx, cfg, io, *schema, *keep)
 	if err != nil {
 		return err
 	}
-	defer done()
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	if _, n, err := st.ChunkCount(ctx); err != nil {
 		return err
 	} else if n == 0 {
@@ -260,20 +273,16 @@ func benchIngest(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, release, err := newEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	defer release()
 	items, err := collectCorpus(ctx, *from)
 	if err != nil {
 		return err
 	}
-	st, done, err := benchSchema(ctx, cfg, io, "", false)
+	stk, err := benchStorage(ctx, cfg, io, "", false)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer stk.Close()
+	st, emb := stk.store, stk.emb
 	sy := ingest.NewSyncer(st, emb, nil)
 	full, err := bench.TimedSync(ctx, sy, "full ingest of "+*from, items, true)
 	if err != nil {
@@ -301,7 +310,7 @@ func benchIngest(ctx context.Context, io IO, args []string) error {
 // prints runs with both.
 func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedder, items []ingest.Parsed, chunks int, runs []bench.IngestRun) error {
 	big := bench.Replicate(items, chunks)
-	st2, done2, err := benchSchema(ctx, cfg, io, "", false)
+	st2, done2, err := benchSchema(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
@@ -317,7 +326,7 @@ func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedde
 		return err
 	}
 	embedTime := time.Since(t)
-	st3, done3, err := benchSchema(ctx, cfg, io, "", false)
+	st3, done3, err := benchSchema(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
@@ -327,7 +336,7 @@ func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedde
 		return err
 	}
 	t = time.Now()
-	if err := bench.RawInsert(ctx, cfg.DatabaseURL, st3.Schema(), sp.ID, big, vecs, 100); err != nil {
+	if err := bench.RawInsert(ctx, st3, sp, big, vecs, 100); err != nil {
 		return err
 	}
 	raw := time.Since(t)

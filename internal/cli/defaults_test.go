@@ -70,34 +70,20 @@ func TestOpenAIDefaults(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	if code, out, errs := run(ctx, env, "ingest", "--from", filepath.Join("..", "..", "ingest", "testdata", "pages")); code != 0 {
-		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
-	}
+	mustRun(ctx, t, env, "ingest", "--from", testPages)
 	for _, r := range fake.Requests() {
 		if strings.HasSuffix(r.Path, "/embeddings") && r.Dimensions != 0 {
 			t.Errorf("an embedding request asked for %d dimensions; with none configured it must ask for the model's own", r.Dimensions)
 		}
 	}
 
-	code, out, errs := run(ctx, env, "index", "status", "--json")
-	if code != 0 {
-		t.Fatalf("govchat index status exited %d: %s", code, errs)
-	}
-	var status struct {
-		Dims  int `json:"embedding_dimensions"`
-		Floor struct {
-			Rule string `json:"rule"`
-		} `json:"floor"`
-	}
-	if err := json.Unmarshal([]byte(out), &status); err != nil {
-		t.Fatalf("index status --json: %v in %q", err, out)
-	}
+	status := readIndexStatus(ctx, t, env)
 	if status.Dims != fake.Dims || status.Floor.Rule != "uncalibrated" {
 		t.Errorf("index status: %d dimensions, floor %q; want the model's own %d and uncalibrated", status.Dims, status.Floor.Rule, fake.Dims)
 	}
 
 	addr, serveErrs, stop := startServe(t, ctx, env)
-	code, out, errs = run(ctx, env, "ask", "When are my bins collected?", "--url", "ws://"+addr+"/ws", "--json")
+	code, out, errs := run(ctx, env, "ask", "When are my bins collected?", "--url", "ws://"+addr+"/ws", "--json")
 	if code != 0 {
 		t.Fatalf("govchat ask exited %d\nstdout: %s\nstderr: %s\nserver: %s", code, out, errs, serveErrs.String())
 	}
@@ -113,17 +99,11 @@ func TestOpenAIDefaults(t *testing.T) {
 		t.Errorf("serve did not say the floor is uncalibrated; its log:\n%s", serveErrs.String())
 	}
 
-	dataset := filepath.Join(t.TempDir(), "set.jsonl")
-	lines := `{"id": "t-1", "kind": "answerable", "question": "When are my bins collected?", "expected_sources": ["/waste/bins"]}
+	dataset := writeDataset(t, `{"id": "t-1", "kind": "answerable", "question": "When are my bins collected?", "expected_sources": ["/waste/bins"]}
 {"id": "t-2", "kind": "out_of_scope", "question": "Who won the cup final in 1966?"}
-`
-	if err := os.WriteFile(dataset, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	outDir := t.TempDir()
-	if code, out, errs := run(ctx, env, "eval", "--dataset", dataset, "--out", outDir, "--concurrency", "1"); code != 0 {
-		t.Fatalf("govchat eval exited %d\nstdout: %s\nstderr: %s", code, out, errs)
-	}
+	mustRun(ctx, t, env, "eval", "--dataset", dataset, "--out", outDir, "--concurrency", "1")
 	b, err := os.ReadFile(filepath.Join(outDir, "report.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -36,15 +36,8 @@ func (t *thresholds) Set(s string) error {
 
 func runEval(ctx context.Context, io IO, args []string) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "compare":
-			return runEvalCompare(io, args[1:])
-		case "export-beir":
-			return runEvalExportBEIR(ctx, io, args[1:])
-		case "import-qrels":
-			return runEvalImportQrels(io, args[1:])
-		case "routing":
-			return runEvalRouting(ctx, io, args[1:])
+		if sub, ok := evalSubcommands[args[0]]; ok {
+			return sub(ctx, io, args[1:])
 		}
 	}
 	settings := append([]string{"composer", "chat-model", "llm-timeout", "llm-first-token-timeout", "llm-checks",
@@ -82,15 +75,29 @@ func runEval(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeReports(rep, *outDir); err != nil {
+	return finishEval(io, rep, *outDir, *asJSON, mins)
+}
+
+// evalSubcommands are the commands under govchat eval.
+var evalSubcommands = map[string]func(ctx context.Context, io IO, args []string) error{
+	"compare":      func(_ context.Context, io IO, args []string) error { return runEvalCompare(io, args) },
+	"export-beir":  runEvalExportBEIR,
+	"import-qrels": func(_ context.Context, io IO, args []string) error { return runEvalImportQrels(io, args) },
+	"routing":      runEvalRouting,
+}
+
+// finishEval writes the reports, prints the summary (or report.json with
+// asJSON) and fails when a metric is below its minimum.
+func finishEval(io IO, rep eval.Report, outDir string, asJSON bool, mins thresholds) error {
+	if err := writeReports(rep, outDir); err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if err := rep.WriteJSON(io.Out); err != nil {
 			return err
 		}
 	} else {
-		printSummary(io, rep, *outDir)
+		printSummary(io, rep, outDir)
 	}
 	if fails := rep.Check(mins); len(fails) > 0 {
 		return exitError{code: 1, msg: "govchat eval: below the minimum:\n  " + strings.Join(fails, "\n  ")}

@@ -2,9 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,47 +21,21 @@ func TestReembedGate(t *testing.T) {
 	fake := llmtest.NewServer(t)
 	fake.Dims = 16
 	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": corpustest.VectorsFile(t)}
-	with := func(kv ...string) map[string]string {
-		env := map[string]string{}
-		for k, v := range base {
-			env[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			env[kv[i]] = kv[i+1]
-		}
-		return env
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	lexical := with("GOVCHAT_EMBEDDER", "lexical")
-	if code, out, errs := run(ctx, lexical, "ingest", "--from", filepath.Join("..", "..", "ingest", "testdata", "pages")); code != 0 {
-		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
-	}
-	dataset := filepath.Join(t.TempDir(), "gate.jsonl")
-	lines := `{"id":"g1","kind":"answerable","question":"what day do the refuse lorries come round","expected_sources":["/waste/bins"]}
+	lexical := withEnv(base, "GOVCHAT_EMBEDDER", "lexical")
+	mustRun(ctx, t, lexical, "ingest", "--from", testPages)
+	dataset := writeDataset(t, `{"id":"g1","kind":"answerable","question":"what day do the refuse lorries come round","expected_sources":["/waste/bins"]}
 {"id":"g2","kind":"answerable","question":"how can I get a permit to leave my car on the road","expected_sources":["/parking/permits/apply"]}
 {"id":"g3","kind":"answerable","question":"how much is a passport","expected_sources":["/passport-fees"]}
-`
-	if err := os.WriteFile(dataset, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	model := func() string {
 		t.Helper()
-		code, out, errs := run(ctx, base, "index", "status", "--json")
-		if code != 0 {
-			t.Fatalf("index status exited %d: %s", code, errs)
-		}
-		var st struct {
-			Model string `json:"embedding_model"`
-		}
-		if err := json.Unmarshal([]byte(out), &st); err != nil {
-			t.Fatal(err)
-		}
-		return st.Model
+		return readIndexStatus(ctx, t, base).Model
 	}
 	before := model()
 
-	bad := with("GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k")
+	bad := withEnv(base, "GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k")
 	code, out, errs := run(ctx, bad, "ingest", "--reembed", "--gate", dataset, "--min", "recall_at_1=1", "--min", "mrr=0.5")
 	if code != 1 || !strings.Contains(errs, "did not pass the gate, so the old space stays active") || !strings.Contains(errs, "below the minimum") {
 		t.Fatalf("gated re-embed into a random space = exit %d\nstdout: %s\nstderr: %s\nwant exit 1 naming the failed thresholds", code, out, errs)
@@ -76,7 +47,7 @@ func TestReembedGate(t *testing.T) {
 		t.Errorf("after a failed gate the index uses %q; want the old %q", got, before)
 	}
 
-	local := with("GOVCHAT_EMBEDDER", "local")
+	local := withEnv(base, "GOVCHAT_EMBEDDER", "local")
 	code, out, errs = run(ctx, local, "ingest", "--reembed", "--gate", dataset, "--min", "recall_at_5=0.6")
 	if code != 0 || !strings.Contains(out, "gate passed") {
 		t.Fatalf("gated re-embed into the local space = exit %d\nstdout: %s\nstderr: %s", code, out, errs)
@@ -99,25 +70,17 @@ func TestReembedGateOnCorpus(t *testing.T) {
 	url, schema := testSchema(t, "gatecorpus")
 	fake := llmtest.NewServer(t)
 	fake.Dims = 64
-	env := func(kv ...string) map[string]string {
-		e := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": vectors}
-		for i := 0; i < len(kv); i += 2 {
-			e[kv[i]] = kv[i+1]
-		}
-		return e
-	}
+	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": vectors}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "lexical"), "ingest", "--from", corpus); code != 0 {
-		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
-	}
-	code, out, errs := run(ctx, env("GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k"),
+	mustRun(ctx, t, withEnv(base, "GOVCHAT_EMBEDDER", "lexical"), "ingest", "--from", corpus)
+	code, out, errs := run(ctx, withEnv(base, "GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "k"),
 		"ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
 	t.Logf("random space: %s", out)
 	if code != 1 || !strings.Contains(errs, "retrieval.recall_at_5 is") || !strings.Contains(errs, "the old space stays active") {
 		t.Fatalf("gated re-embed into pseudo-random vectors = exit %d\nstdout: %s\nstderr: %s\nwant exit 1 with recall_at_5 below 0.85", code, out, errs)
 	}
-	code, out, errs = run(ctx, env("GOVCHAT_EMBEDDER", "local"), "ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
+	code, out, errs = run(ctx, withEnv(base, "GOVCHAT_EMBEDDER", "local"), "ingest", "--reembed", "--gate", dev, "--min", "recall_at_5=0.85")
 	t.Logf("local space: %s", out)
 	if code != 0 || !strings.Contains(out, "gate passed") {
 		t.Fatalf("gated re-embed into the local space = exit %d\nstdout: %s\nstderr: %s", code, out, errs)

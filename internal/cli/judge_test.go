@@ -24,16 +24,10 @@ func TestEvalJudge(t *testing.T) {
 		"GOVCHAT_COMPOSER": "offline", "GOVCHAT_JUDGE_BASE_URL": fake.URL, "GOVCHAT_JUDGE_MODEL": "judge-x", "GOVCHAT_JUDGE_API_KEY": "secret-judge-key"}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if code, out, errs := run(ctx, env, "ingest", "--from", filepath.Join("..", "..", "ingest", "testdata", "pages")); code != 0 {
-		t.Fatalf("govchat ingest exited %d\nstdout: %s\nstderr: %s", code, out, errs)
-	}
-	dataset := filepath.Join(t.TempDir(), "set.jsonl")
-	lines := `{"id":"j-1","kind":"answerable","question":"When are my bins collected?","expected_sources":["/waste/bins"],"tags":["waste"]}
+	mustRun(ctx, t, env, "ingest", "--from", testPages)
+	dataset := writeDataset(t, `{"id":"j-1","kind":"answerable","question":"When are my bins collected?","expected_sources":["/waste/bins"],"tags":["waste"]}
 {"id":"j-2","kind":"out_of_scope","question":"Who won the cup final in 1966?","tags":["scope"]}
-`
-	if err := os.WriteFile(dataset, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	outDir := t.TempDir()
 	code, out, errs := run(ctx, env, "eval", "--dataset", dataset, "--out", outDir, "--judge", "--judge-runs", "2")
 	if code != 0 {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -14,8 +13,7 @@ import (
 )
 
 func runLoadtest(ctx context.Context, io IO, args []string) error {
-	fs := flag.NewFlagSet("govchat loadtest", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := flags("loadtest", io)
 	url := fs.String("url", "ws://127.0.0.1:8080/ws", "websocket URL of a server on this machine (loopback only)")
 	conns := fs.Int("conns", 100, "connections to hold open, including the askers")
 	askers := fs.Int("askers", 10, "connections that ask questions, one at a time each")
@@ -26,10 +24,7 @@ func runLoadtest(ctx context.Context, io IO, args []string) error {
 	serverPID := fs.Int("server-pid", 0, "the server's process id, to sample its resident memory")
 	asJSON := fs.Bool("json", false, "print one JSON object as the last line")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return errUsage
+		return flagError(err)
 	}
 	cfg := loadtest.Config{URL: *url, Conns: *conns, Askers: *askers, Duration: *duration, Ramp: *ramp,
 		AnswerTimeout: *answerTimeout, ServerPID: *serverPID}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,37 +21,17 @@ func TestReadReplicaWiring(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	pages := filepath.Join("..", "..", "ingest", "testdata", "pages")
 	env := func(db, read string) map[string]string {
 		return map[string]string{"DATABASE_URL": db, "DATABASE_READ_URL": read, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_EMBEDDER": "lexical"}
 	}
-	mustRun := func(e map[string]string, args ...string) string {
-		t.Helper()
-		code, out, errs := run(ctx, e, args...)
-		if code != 0 {
-			t.Fatalf("govchat %v exited %d\nstdout: %s\nstderr: %s", args, code, out, errs)
-		}
-		return out
-	}
 	documents := func(e map[string]string) int {
 		t.Helper()
-		var status struct {
-			Counts []struct{ Documents int }
-		}
-		out := mustRun(e, "index", "status", "--json")
-		if err := json.Unmarshal([]byte(out), &status); err != nil {
-			t.Fatalf("index status --json: %v in %q", err, out)
-		}
-		n := 0
-		for _, c := range status.Counts {
-			n += c.Documents
-		}
-		return n
+		return readIndexStatus(ctx, t, e).documents()
 	}
 
 	// The stand-in replica gets the index; the primary only the schema.
-	mustRun(env(replica, ""), "ingest", "--from", pages)
-	mustRun(env(primary, replica), "migrate")
+	mustRun(ctx, t, env(replica, ""), "ingest", "--from", testPages)
+	mustRun(ctx, t, env(primary, replica), "migrate")
 	both := env(primary, replica)
 	if n := documents(env(primary, "")); n != 0 {
 		t.Fatalf("primary holds %d documents after migrate; want 0 (migrate must not touch the replica's index)", n)
@@ -61,7 +40,7 @@ func TestReadReplicaWiring(t *testing.T) {
 		t.Error("index status with DATABASE_READ_URL counted 0 documents; want the replica's")
 	}
 	var passages []struct{ URL string }
-	if err := json.Unmarshal([]byte(mustRun(both, "search", "bins", "--json")), &passages); err != nil || len(passages) == 0 {
+	if err := json.Unmarshal([]byte(mustRun(ctx, t, both, "search", "bins", "--json")), &passages); err != nil || len(passages) == 0 {
 		t.Errorf("search with DATABASE_READ_URL = %v, %v; want the replica's passages", passages, err)
 	}
 	if code, _, _ := run(ctx, env(primary, ""), "search", "bins", "--json"); code == 0 {
@@ -69,7 +48,7 @@ func TestReadReplicaWiring(t *testing.T) {
 	}
 
 	// Ingest writes to the primary even with a read URL set.
-	mustRun(both, "ingest", "--from", pages)
+	mustRun(ctx, t, both, "ingest", "--from", testPages)
 	if n := documents(env(primary, "")); n == 0 {
 		t.Error("ingest with DATABASE_READ_URL wrote nothing to the primary")
 	}

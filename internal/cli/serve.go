@@ -122,28 +122,37 @@ func serverConfig(cfg config.Config) server.Config {
 }
 
 // purgeLoop deletes conversations past their retention, idle rate-limit
-// buckets and expired busy claims, now and every interval.
+// buckets and expired busy claims, now and every interval. Each run may take
+// half an interval, so a stuck statement cannot hold a connection until the
+// next run or shutdown.
 func purgeLoop(ctx context.Context, st *store.Store, log *slog.Logger, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := st.PurgeExpired(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("could not purge expired conversations", "error", err)
-		case n > 0:
-			log.Info("purged expired conversations", "count", n)
-		}
-		// A bucket untouched for an hour is full again at any rate above
-		// one a minute, the same as none.
-		if _, err := st.PurgeLimits(ctx, time.Hour); err != nil && ctx.Err() == nil {
-			log.Warn("could not purge idle rate-limit buckets", "error", err)
-		}
+		purge(ctx, st, log, every/2)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// purge is one run of purgeLoop, cut short after timeout.
+func purge(ctx context.Context, st *store.Store, log *slog.Logger, timeout time.Duration) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	n, err := st.PurgeExpired(rctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("could not purge expired conversations", "error", err)
+	case n > 0:
+		log.Info("purged expired conversations", "count", n)
+	}
+	// A bucket untouched for an hour is full again at any rate above one a
+	// minute, the same as none.
+	if _, err := st.PurgeLimits(rctx, time.Hour); err != nil && ctx.Err() == nil {
+		log.Warn("could not purge idle rate-limit buckets", "error", err)
 	}
 }
 
@@ -196,18 +205,30 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 		return exitError{code: 1, msg: fmt.Sprintf("govchat ask: %v", err)}
 	}
 	if *asJSON {
-		out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
-			MessageID: a.MessageID, Composer: a.Composer, Route: a.Route}
-		for _, s := range a.Sources {
-			out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(io.Out, string(b))
-		return nil
+		return printAnswerJSON(io, a)
 	}
+	printAnswer(io, a)
+	return nil
+}
+
+// printAnswerJSON prints the answer as one JSON object on a line.
+func printAnswerJSON(io IO, a server.Answer) error {
+	out := askJSON{Status: string(a.Status), Answer: a.Answer, Sources: []askSourceJSON{}, ConversationID: a.ConversationID,
+		MessageID: a.MessageID, Composer: a.Composer, Route: a.Route}
+	for _, s := range a.Sources {
+		out.Sources = append(out.Sources, askSourceJSON{Index: s.Index, Title: s.Title, Heading: s.Heading, URL: govukURL(s.URL)})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Out, string(b))
+	return nil
+}
+
+// printAnswer ends the streamed answer with its sources, and says on
+// standard error how to continue the conversation.
+func printAnswer(io IO, a server.Answer) {
 	fmt.Fprintln(io.Out)
 	if len(a.Sources) > 0 {
 		fmt.Fprintln(io.Out, "\nSources:")
@@ -224,7 +245,6 @@ func runAsk(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	fmt.Fprintf(io.Err, "\n(status %s, composer %s; continue with --conversation %s)\n", a.Status, a.Composer, a.ConversationID)
-	return nil
 }
 
 // govukURL makes a source path a link a terminal can open.

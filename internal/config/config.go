@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -246,9 +245,6 @@ func RegisterFlags(fs *flag.FlagSet, names ...string) {
 		}
 	}
 }
-
-// FromEnv loads the configuration from the process environment only.
-func FromEnv() (Config, error) { return Load(os.LookupEnv, nil) }
 
 func (c Config) validate() error {
 	var errs []error

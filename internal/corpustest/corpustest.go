@@ -36,7 +36,14 @@ func Need(t testing.TB, path, fix string) {
 	if err == nil {
 		return
 	}
-	msg := fmt.Sprintf("test fixture %s is missing (%v): %s", path, err, fix)
+	Missing(t, fmt.Sprintf("test fixture %s is missing (%v): %s", path, err, fix))
+}
+
+// Missing is the one decision for anything a test needs and does not find
+// (a fixture, the database, a tool): it fails the test in CI (or with
+// GOVCHAT_REQUIRE_DB=1) and skips it elsewhere, saying why.
+func Missing(t testing.TB, msg string) {
+	t.Helper()
 	if Required() {
 		t.Fatal(msg + " [CI or GOVCHAT_REQUIRE_DB=1: missing fixtures fail]")
 	}

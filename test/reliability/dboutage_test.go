@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/store"
 )
 
@@ -25,10 +26,7 @@ type devDB struct {
 func newDevDB(t *testing.T) *devDB {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is needed to run PGlite")
-		}
-		t.Skip("node is needed to run PGlite")
+		corpustest.Missing(t, "node is needed to run PGlite")
 	}
 	tmp := t.TempDir()
 	db := &devDB{root: repoRoot(t), state: filepath.Join(tmp, "state"), dir: filepath.Join(tmp, "data"), port: freePort(t)}
