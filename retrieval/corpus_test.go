@@ -63,12 +63,16 @@ func TestSearchFindsGuidePart(t *testing.T) {
 	}
 }
 
+// The floor turns away questions far from anything in the index. Nearer
+// ones ("fix this Python error: TypeError…", best cosine 0.34 with a faint
+// full-text match) pass it since the floor was lowered for real questions
+// with weak matches (docs/retrieval.md); the router declines those
+// (chat's TestRouterLabels).
 func TestFloorDeclinesOutOfScope(t *testing.T) {
 	s := corpus(t)
 	for _, q := range []string{
 		"what's a good recipe for a veggie shepherd's pie that kids will actually eat?",
 		"who won the FA cup final last year and what was the score",
-		"Can you help me fix this Python error: TypeError: 'NoneType' object is not subscriptable",
 	} {
 		res, err := s.Search(context.Background(), retrieval.Query{Text: q})
 		if err != nil {
