@@ -93,6 +93,12 @@ const (
 		"They can text SHOUT to 85258 for free, confidential support, and NHS 111 can give urgent medical advice. " +
 		"Stay with them if it is safe, and look after yourself too: you can call Samaritans for support as well."
 
+	// MsgEmergency answers danger happening now: 999 first.
+	MsgEmergency = "If you or someone else is in danger or hurt now, call 999 and ask for the service you need. " +
+		"If you call 999 from a mobile and cannot speak, stay on the line and press 55 when asked, so the police know it is a real emergency. " +
+		"For urgent medical help that is not an emergency, call NHS 111. " +
+		"You can call Samaritans free on 116 123, any time of day or night."
+
 	// MsgCrisisSoft goes ahead of an answer when the router is not sure a
 	// government question also carries distress (Decision.AnswerToo). It
 	// reads well to a person in crisis and to one who is not.

@@ -92,7 +92,7 @@ var crisisRules = []struct {
 	{"goodbye", regexp.MustCompile(`\b(?:written|wrote|writing)\s+(?:a\s+|my\s+)?(?:suicide\s+)?(?:goodbye\s+)?(?:note|notes|letters?)\s+(?:to|for)\b.{0,30}\b(?:in\s+case|goodbye|when\s+i\s*m\s+gone)\b|\bgiving\s+(?:all\s+)?my\s+(?:things|stuff|belongings)\s+away\b|\bwon\s*t\s+be\s+(?:around|here)\s+(?:much\s+)?(?:longer|for\s+long)\b|\bsaying\s+goodbye\b.{0,30}\b(?:for\s+good|forever|last\s+time)\b`)},
 	{"other_at_risk", regexp.MustCompile(`\b(?:kill|killing|harm|harming|cutting|burning|hang|hanging)\s+(?:him|her|them)\s*self\b|\b(?:himself|herself|themselves|themself)\b.{0,10}\b(?:kill|killing|harm|harming|cutting)\b|\b(?:end|ending|take|taking)\s+(?:his|her|their)\s+(?:own\s+)?life\b|\b(?:he|she|they)\s+(?:wants?|wanna|is\s+going|s\s+going|are\s+going|re\s+going|threaten\w*|talk\w*\s+about|keeps?\s+saying)\s+(?:to\s+|about\s+)?(?:die|dying|suicide|end\s+it)\b|\b(?:lladd|ladd)\s+ei\s+hun\b`)},
 	{"danger", regexp.MustCompile(`\b(?:he|she|they|partner|husband|wife|boyfriend|girlfriend|ex|dad|father|mum|mother|son|someone)\s+(?:will|ll|is\s+going\s+to|s\s+going\s+to|gonna|threatened\s+to|says?\s+(?:he|she|they)\s*(?:ll|will))\s+kill\s+(?:me|us|my)\b|\b(?:scared|afraid|frightened|terrified)\s+(?:for\s+my\s+life|to\s+go\s+home|he\s+will\s+kill|she\s+will\s+kill)\b|\bin\s+(?:immediate\s+)?danger\s+(?:right\s+)?now\b|\b(?:hits|beats|strangled|choked|chokes)\s+me\b|\b(?:trying\s+to|is)\s+break(?:ing)?\s+in(?:to)?\s+(?:my|our|the)\b|\bwon\s*t\s+let\s+me\s+(?:leave|go\s+out)\b|\bfy\s+lladd\b`)},
-	{"emergency", regexp.MustCompile(`\b(?:collapsed|unconscious|not\s+breathing|isn\s*t\s+breathing|isnt\s+breathing|stopped\s+breathing|can\s*t\s+breathe|having\s+a\s+(?:stroke|heart\s+attack|seizure|fit)|had\s+a\s+stroke|heart\s+attack|choking|bleeding\s+(?:heavily|badly|a\s+lot))\b`)},
+	{"emergency", emergency},
 	// Asking for a method or a dose: "quickest painless way to go", "how
 	// many co-codamol would it take", "what's a lethal dose of".
 	{"method", regexp.MustCompile(`\b(?:painless|quickest|easiest|quick|best|quietest|surest|peaceful|least\s+painful)\s+(?:(?:and\s+)?(?:painless|quickest|easiest|quick|quiet|peaceful|surest)\s+)?way\s+to\s+(?:die|go|end\s+(?:it|things|my\s+life)|kill\s+(?:my|me)\s*self|do\s+it)\b|\bhow\s+many\s+(?:\w+\s+){0,2}?(?:pills|tablets|tabs|paracetamol|co\s+codamol|codeine|ibuprofen|aspirin|sleeping\s+pills|sertraline|meds|painkillers|insulin|diazepam|tramadol|antidepressants|propranolol|amitriptyline)\s+(?:would|does|will|do|did)\s+(?:it\s+)?(?:take|kill|i\s+need|be\s+enough)\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount|overdose)\b|\bhow\s+(?:many|much)\s+(?:\w+\s+){1,2}(?:is|are|would\s+be)\s+(?:a\s+)?(?:lethal|fatal|deadly|enough\s+to\s+die)\b`)},
@@ -105,6 +105,16 @@ var (
 	otherPerson     = regexp.MustCompile(`\b(?:my|our)\s+(?:\w+\s+)?(?:friend|mate|son|daughter|child|kid|husband|wife|partner|mum|mother|dad|father|brother|sister|boyfriend|girlfriend|colleague|flatmate|neighbour|student|nan|gran|grandad|uncle|aunt|cousin|teen|teenager)\b|\b(?:he|she|they|himself|herself|themselves)\b|\bsomeone\s+i\s+know\b|\bffrind\b`)
 	selfDistress    = regexp.MustCompile(`\b(?:myself|i\s+(?:want|wanna|feel|am|m|can\s*t|don\s*t)\b)`)
 )
+
+// emergency is wording of danger happening now: fire, someone not
+// breathing or collapsed, poison swallowed, heavy bleeding, a weapon or an
+// intruder. Such a message gets 999 first (MsgEmergency), not words about
+// feelings.
+var emergency = regexp.MustCompile(`\b(?:there\s*s\s+a\s+fire|there\s+is\s+a\s+fire|on\s+fire|is\s+burning\s+down|trapped\s+(?:by|in)\s+(?:the\s+|a\s+)?(?:fire|smoke)|smoke\s+(?:is\s+)?(?:coming|pouring|everywhere|filling))\b|\b(?:not\s+breathing|isn\s*t\s+breathing|isnt\s+breathing|stopped\s+breathing|can\s*t\s+breathe|unconscious|unresponsive|collapsed|won\s*t\s+wake\s+up|having\s+a\s+(?:stroke|heart\s+attack|seizure|fit)|had\s+a\s+stroke|heart\s+attack|choking|bleeding\s+(?:heavily|badly|a\s+lot)|(?:swallowed|drunk|drank|eaten|ate)\s+(?:some\s+)?(?:bleach|poison|weed\s*killer|antifreeze|batteries|a\s+battery|washing\s+(?:tablets|pods|capsules)|detergent|rat\s+poison))\b|\b(?:threaten\w*|waving|pointing|came\s+at\s+me)\b.{0,20}\b(?:knife|gun|weapon|machete)\b|\b(?:knife|gun|machete)\b.{0,20}\b(?:outside\s+my|at\s+my\s+door|in\s+my\s+house|threaten\w*)\b|\b(?:someone|somebody|a\s+man|a\s+woman|an\s+intruder)\s+(?:is\s+)?(?:breaking\s+in|trying\s+to\s+(?:get|break)\s+in|in\s+my\s+house)\b|\b(?:mae\s+tân|ar\s+dân|ddim\s+yn\s+anadlu|anymwybodol)\b`)
+
+func emergencyNow(q string) bool {
+	return emergency.MatchString(foldWords(foldConfusables(q), false))
+}
 
 // aboutSomeoneElse reports whether a crisis message is about another
 // person ("my friend says she's going to kill herself") rather than the

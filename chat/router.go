@@ -220,7 +220,7 @@ func (r *Router) decide(q string, probs map[Label]float64, th thresholds) Decisi
 	// fairly sure: digits and names pull it towards crisis by accident.
 	if p := probs[LabelCrisis]; p >= th.crisis && (!pii || p >= th.crisisOverPI) {
 		d := r.crisis(q, p, deciderModel)
-		if p < th.crisisSure && !pii && topOtherThanCrisis(probs) == LabelGenuineRAG {
+		if p < th.crisisSure && !pii && d.Reply != MsgEmergency && topOtherThanCrisis(probs) == LabelGenuineRAG {
 			d.AnswerToo, d.Reply, d.OffTopic = true, MsgCrisisSoft, probs[LabelOutOfScope]
 		}
 		return d
@@ -255,7 +255,10 @@ func (r *Router) Crisis(q string) (Decision, bool) {
 // message is about someone else.
 func (r *Router) crisis(q string, conf float64, decider string) Decision {
 	d := decide(LabelCrisis, conf, decider)
-	if aboutSomeoneElse(q) {
+	switch {
+	case emergencyNow(q):
+		d.Reply = MsgEmergency
+	case aboutSomeoneElse(q):
 		d.Reply = MsgCrisisOther
 	}
 	return d
