@@ -76,10 +76,10 @@ func (f features) names() []string {
 
 var (
 	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
-	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b`)
+	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b|\bhow\s+far\s+(?:ahead|in\s+advance)\b|\bin\s+advance\b|\bhow\s+early\b|\bhow\s+much\s+notice\b`)
 	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch|get\s+hold\s+of|reach|e-?mail|contact\s+details)\b`)
 	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
-	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b`)
+	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b|\bwhat\s+(?:percentage|proportion|share|fraction)\b|\bhow\s+common\b`)
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
 	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
