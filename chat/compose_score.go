@@ -58,7 +58,7 @@ func (e Extractive) Explain(question string, passages []govchat.Passage) Explana
 }
 
 // features are the kinds of fact a sentence states, or a question asks for.
-type features struct{ amount, time, phone, hours, count, condition, steps, list, who, address bool }
+type features struct{ amount, time, phone, hours, count, condition, steps, list, who, address, email bool }
 
 func (f features) names() []string {
 	var out []string
@@ -66,7 +66,7 @@ func (f features) names() []string {
 		on   bool
 		name string
 	}{{f.amount, "amount"}, {f.time, "time"}, {f.phone, "phone"}, {f.hours, "hours"}, {f.count, "count"},
-		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}, {f.address, "address"}} {
+		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}, {f.address, "address"}, {f.email, "email"}} {
 		if n.on {
 			out = append(out, n.name)
 		}
@@ -75,9 +75,12 @@ func (f features) names() []string {
 }
 
 var (
-	askAmount    = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
-	askTime      = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b|\bhow\s+far\s+(?:ahead|in\s+advance)\b|\bin\s+advance\b|\bhow\s+early\b|\bhow\s+much\s+notice\b`)
-	askPhone     = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch|get\s+hold\s+of|reach|e-?mail|contact\s+details)\b`)
+	askAmount = regexp.MustCompile(`(?i)\bhow\s+much\b|\b(?:cost|costs|price|prices|fee|fees|charge|charges|afford|expensive|cheap|free)\b|\b(?:have|need)\s+to\s+pay\b|\bpay\s+(?:for|to)\b|£`)
+	askTime   = regexp.MustCompile(`(?i)\bhow\s+(?:long|soon|quickly|often|far\s+in\s+advance)\b|(?:^|[.?!,]\s*|\band\s+)when\b|\bwhen\s+(?:do|does|did|is|are|was|were|will|can|could|should|must|would|have|has)\b|\bwhat\s+(?:date|day|time)\b|\b(?:deadline|wait|waiting|until|till|by\s+when)\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b|\bhow\s+far\s+(?:ahead|in\s+advance)\b|\bin\s+advance\b|\bhow\s+early\b|\bhow\s+much\s+notice\b`)
+	askPhone  = regexp.MustCompile(`(?i)\b(?:phone|ring|call|helpline|telephone|contact|number\s+(?:for|to|do|should|can)|what\s+number|speak\s+to|talk\s+to|get\s+in\s+touch|get\s+hold\s+of|reach|contact\s+details)\b`)
+	// "Contact", "get hold of" and "email" want an email address; "ring"
+	// and "call" only a number.
+	askEmail     = regexp.MustCompile(`(?i)\b(?:e-?mail|contact|get\s+in\s+touch|get\s+hold\s+of|reach|write\s+to|contact\s+details)\b`)
 	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
 	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b|\bwhat\s+(?:percentage|proportion|share|fraction)\b|\bhow\s+common\b`)
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
@@ -90,7 +93,8 @@ var (
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
 	hasNumber   = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}|[\w.+-]+@[\w-]+\.[\w.]+`)
+	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
+	hasEmail    = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)
 	hasHours    = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
 	// An organisation's name: capitalised words after the first, or an
 	// abbreviation in brackets ("the Government Digital Service (GDS)").
@@ -105,7 +109,7 @@ func analyseQuestion(s string) question {
 		amount: askAmount.MatchString(s), time: askTime.MatchString(s), phone: askPhone.MatchString(s),
 		hours: askHours.MatchString(s), count: askCount.MatchString(s), condition: askCondition.MatchString(s),
 		steps: askSteps.MatchString(s), list: askList.MatchString(s), who: askWho.MatchString(s),
-		address: askAddress.MatchString(s),
+		address: askAddress.MatchString(s), email: askEmail.MatchString(s),
 	}}
 	set := stemSet(s)
 	// "how much" shares no word with "It costs £34", so the kind of fact
@@ -133,7 +137,7 @@ func sentenceFeatures(u unit) features {
 		amount: hasAmount.MatchString(s), time: hasDuration.MatchString(s) || hasDate.MatchString(s),
 		phone: hasPhone.MatchString(s), hours: hasHours.MatchString(s), count: hasNumber.MatchString(s),
 		condition: hasCondition.MatchString(s), steps: len(u.items) > 0 || hasStep.MatchString(u.text),
-		list: len(u.items) > 0, who: hasName.MatchString(s), address: postcode.MatchString(s),
+		list: len(u.items) > 0, who: hasName.MatchString(s), address: postcode.MatchString(s), email: hasEmail.MatchString(s),
 	}
 }
 
@@ -169,32 +173,36 @@ func intentScore(want, have, got features) float64 {
 	add(want.list, have.list, got.list, 0.3)
 	add(want.who, have.who, got.who, 0.3)
 	add(want.address, have.address, got.address, 0.45)
+	add(want.email, have.email, got.email, 0.3)
 	return s
 }
 
 // strongIntent reports whether the question asks for a specific kind of
 // fact that the lead sentence should hold.
 func (f features) strong() features {
-	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address}
+	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address, email: f.email}
 }
 
 func (f features) any() bool {
-	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address
+	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address || f.email
 }
 
 func (f features) overlaps(g features) bool {
 	return (f.amount && g.amount) || (f.time && g.time) || (f.phone && g.phone) || (f.hours && g.hours) ||
-		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who) || (f.address && g.address)
+		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who) || (f.address && g.address) ||
+		(f.email && g.email)
 }
 
 func (f features) and(g features) features {
 	return features{f.amount && g.amount, f.time && g.time, f.phone && g.phone, f.hours && g.hours,
-		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who, f.address && g.address}
+		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who, f.address && g.address,
+		f.email && g.email}
 }
 
 func (f features) or(g features) features {
 	return features{f.amount || g.amount, f.time || g.time, f.phone || g.phone, f.hours || g.hours,
-		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who, f.address || g.address}
+		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who, f.address || g.address,
+		f.email || g.email}
 }
 
 // scorer holds what every score needs: the question, term weights and the
