@@ -92,10 +92,12 @@ var (
 	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
-	hasNumber   = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone    = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
-	hasEmail    = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)
-	hasHours    = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
+	// "saith diwrnod gwaith" (seven working days), "21 diwrnod", "3 wythnos".
+	hasWelshDuration = regexp.MustCompile(`(?i)\b(?:\d+|un|dau|dwy|tri|tair|pedwar|pedair|pump|pum|chwe|chwech|saith|wyth|naw|deg|deuddeg|ugain)\s+(?:diwrnod|niwrnod|diwrnodau|wythnos|wythnosau|mis|fis|misoedd|blynedd|mlynedd|blwyddyn|awr|oriau)\b`)
+	hasNumber        = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
+	hasPhone         = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
+	hasEmail         = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)
+	hasHours         = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
 	// An organisation's name: capitalised words after the first, or an
 	// abbreviation in brackets ("the Government Digital Service (GDS)").
 	hasName      = regexp.MustCompile(`\S\s+(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|\([A-Z]{2,6}\)`)
@@ -104,11 +106,28 @@ var (
 	hasStep = regexp.MustCompile(`^To\s+\w+[^.]*,|^(?:Please\s+\w+|Search|Look|Enter|Select|Submit|Wait|Allow|Provide|Claim|Order|Arrange|Speak|Log|Create|Apply|Tell|Contact|Call|Phone|Report|Fill|Send|Book|Check|Go|Use|Ask|Get|Make|Register|Pay|Complete|Write|Bring|Take|Find|Sign|Follow|Give|Choose|Read|Download|Visit|Include|Post|Email|Keep|Start|Print|Reset|Renew|Update|Cancel|Change)\b`)
 )
 
+// Welsh questions ask for the same kinds of fact in their own words:
+// "faint yw" (how much), "faint o amser" / "pa mor hir" (how long),
+// "pryd" (when), "ffonio" (phone), "oes angen" (do I need), "sut" (how),
+// "pwy" (who).
+var (
+	welshAmount    = regexp.MustCompile(`(?i)\b(?:faint\s+(?:yw|mae|ydy|ydi|fydd|fyddai|fasai|mae\'n\s+costio)|pris|ffi|ffioedd|cost|costio|talu)\b`)
+	welshTime      = regexp.MustCompile(`(?i)\b(?:faint\s+o\s+amser|pa\s+mor\s+(?:hir|fuan|aml)|pryd|erbyn\s+pryd|dyddiad\s+cau)\b`)
+	welshPhone     = regexp.MustCompile(`(?i)\b(?:ffonio|ff[oô]n|rhif\s+ff[oô]n|galw|cysylltu)\b`)
+	welshHours     = regexp.MustCompile(`(?i)\b(?:oriau|ar\s+agor|dydd\s+sadwrn|dydd\s+sul|penwythnos)\b`)
+	welshCount     = regexp.MustCompile(`(?i)\b(?:sawl|pa\s+oed)\b`)
+	welshCondition = regexp.MustCompile(`(?i)^\W*(?:ydw|ydy|ydi|oes|alla|allaf|galla|gallaf|ga\s+i|dylwn|a\s+oes|a\s+ydw|a\s+allaf)\b|\b(?:oes\s+angen|oes\s+rhaid|gymwys|cymwys|hawl)\b`)
+	welshSteps     = regexp.MustCompile(`(?i)\bsut\s+(?:mae|ydw|ydy|alla|allaf|galla|gallaf|dw|fedra|mae\s+gwneud)\b`)
+	welshWho       = regexp.MustCompile(`(?i)^\W*pwy\b`)
+	welshList      = regexp.MustCompile(`(?i)\bpa\s+(?:ddogfennau|wybodaeth|bapurau)\b|\bbeth\s+(?:sydd\s+)?(?:ei\s+)?angen\b`)
+)
+
 func analyseQuestion(s string) question {
+	m := func(en, cy *regexp.Regexp) bool { return en.MatchString(s) || (cy != nil && cy.MatchString(s)) }
 	q := question{want: features{
-		amount: askAmount.MatchString(s), time: askTime.MatchString(s), phone: askPhone.MatchString(s),
-		hours: askHours.MatchString(s), count: askCount.MatchString(s), condition: askCondition.MatchString(s),
-		steps: askSteps.MatchString(s), list: askList.MatchString(s), who: askWho.MatchString(s),
+		amount: m(askAmount, welshAmount), time: m(askTime, welshTime), phone: m(askPhone, welshPhone),
+		hours: m(askHours, welshHours), count: m(askCount, welshCount), condition: m(askCondition, welshCondition),
+		steps: m(askSteps, welshSteps), list: m(askList, welshList), who: m(askWho, welshWho),
 		address: askAddress.MatchString(s), email: askEmail.MatchString(s),
 	}}
 	set := stemSet(s)
@@ -134,7 +153,7 @@ type question struct {
 func sentenceFeatures(u unit) features {
 	s := u.full()
 	return features{
-		amount: hasAmount.MatchString(s), time: hasDuration.MatchString(s) || hasDate.MatchString(s),
+		amount: hasAmount.MatchString(s), time: hasDuration.MatchString(s) || hasDate.MatchString(s) || hasWelshDuration.MatchString(s),
 		phone: hasPhone.MatchString(s), hours: hasHours.MatchString(s), count: hasNumber.MatchString(s),
 		condition: hasCondition.MatchString(s), steps: len(u.items) > 0 || hasStep.MatchString(u.text),
 		list: len(u.items) > 0, who: hasName.MatchString(s), address: postcode.MatchString(s), email: hasEmail.MatchString(s),

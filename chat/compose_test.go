@@ -277,11 +277,16 @@ func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
 		{Title: "Income Tax: general enquiries", HeadingPath: []string{"Post"}, URL: "/contact/income-tax#post", VectorScore: 0.5,
 			Text: "Write to HMRC at this address for all Income Tax queries except complaints.\nIncome Tax\nHM Revenue and Customs\nBX9 1AS\nUnited Kingdom\nYou do not need to include a street name."},
 	}
+	cod := []govchat.Passage{
+		{Title: "Gwasanaethau ar-lein Cymraeg CThEM", URL: "/gwasanaethau-ar-lein-cymraeg-cthem", VectorScore: 0.5,
+			Text: "Gallwch lenwi eich ffurflen dreth Hunanasesiad ar-lein yn Gymraeg.\nBydd angen cod cychwyn arnoch i ddefnyddio'r gwasanaeth.\nAnfonir y cod atoch cyn pen saith diwrnod gwaith ar ôl i chi gofrestru."},
+	}
 	tests := []struct {
 		name, q string
 		ps      []govchat.Passage
 		lead    string // the answer's first quoted sentence starts with this
 	}{
+		{"welsh time", "Faint o amser mae'r cod cychwyn yn ei gymryd i gyrraedd?", cod, "Anfonir y cod atoch cyn pen saith diwrnod gwaith"},
 		{"amount", "how much does a blue badge cost?", badge, "It costs up to £10"},
 		{"phone", "What number do I ring about my tax code?", hmrc, "Telephone: 0300 200 3300"},
 		{"hours", "is the tax code helpline open on a saturday?", hmrc, "Opening times"},
