@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -100,12 +101,16 @@ func (r Runner) one(ctx context.Context, it Item, k int) Result {
 	if err != nil {
 		res.Err = err.Error()
 	}
-	// Personal data must never reach the retriever: pii items are never
-	// searched here, whatever the pipeline did.
-	if r.Searcher == nil || it.Kind == KindPII || out.Standalone == "" {
+	// Personal data must never reach the retriever: pii items, and any
+	// question the pipeline found personal data in, are never searched
+	// here. A question the router turned away has no standalone form; its
+	// retrieval is measured on the question as asked, so that recall
+	// measures the retriever, not the router.
+	q := cmp.Or(out.Standalone, it.Question)
+	if r.Searcher == nil || it.Kind == KindPII || out.Route.Label == chat.LabelPersonalInfo || len(chat.DetectPII(q)) > 0 {
 		return res
 	}
-	sr, err := r.Searcher.Search(ctx, retrieval.Query{Text: out.Standalone, K: k})
+	sr, err := r.Searcher.Search(ctx, retrieval.Query{Text: q, K: k})
 	if err != nil {
 		if res.Err == "" {
 			res.Err = "search: " + err.Error()
