@@ -51,7 +51,11 @@ type Options struct {
 	// PageChunks is how many chunks of each of the best two pages are
 	// read to add the rest of those pages after the ranked passages; 8.
 	// Negative turns it off.
-	PageChunks   int
+	PageChunks int
+	// TitleWeight multiplies a candidate's fused score by 1 + TitleWeight ×
+	// the idf-weighted share of the question's words in its title and
+	// headings (lexicalCover); 1.5. Negative turns it off.
+	TitleWeight  float64
 	VectorWeight float64 // weight of the vector ranker in the fusion; 1
 	TextWeight   float64 // weight of the full-text ranker; 1
 	// Weights multiply a passage's fused score by its document type.
@@ -128,7 +132,8 @@ func (o Options) withDefaults() Options {
 	o.RRFK = cmp.Or(max(o.RRFK, 0), 20)
 	o.EfSearch = cmp.Or(max(o.EfSearch, 0), 200)
 	o.MaxPerPage = cmp.Or(max(o.MaxPerPage, 0), 2)
-	o.PageChunks = cmp.Or(o.PageChunks, 8) // negative: off
+	o.PageChunks = cmp.Or(o.PageChunks, 8)             // negative: off
+	o.TitleWeight = max(cmp.Or(o.TitleWeight, 1.5), 0) // negative: off
 	o.TextShare = cmp.Or(max(o.TextShare, 0), store.DefaultTextShare)
 	o.VectorWeight = cmp.Or(o.VectorWeight, 1)
 	o.TextWeight = cmp.Or(o.TextWeight, 1)
@@ -232,7 +237,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	if q.K > 0 {
 		k = q.K
 	}
-	kept := s.rerank(cands, res.Locale, k)
+	kept := s.rerank(text, cands, res.Locale, k)
 	res.Passages = mergeAdjacent(kept)
 	res.Floor, res.FloorRule = s.floorFor(sp)
 	res.NoContent = !res.Floor.passes(res.BestVector, res.BestText)
@@ -299,9 +304,10 @@ func (f Floor) passes(vec, text float64) bool {
 
 // rerank applies document-type weights and the locale preference and caps
 // passages per page.
-func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govchat.Passage {
+func (s *Searcher) rerank(question string, cands []govchat.Passage, locale string, k int) []govchat.Passage {
 	ps := make([]govchat.Passage, len(cands))
 	copy(ps, cands)
+	cover := lexicalCover(question, cands)
 	for i := range ps {
 		w, ok := s.opts.Weights[ps[i].DocumentType]
 		if !ok {
@@ -310,7 +316,7 @@ func (s *Searcher) rerank(cands []govchat.Passage, locale string, k int) []govch
 		if locale == "cy" && ps[i].Locale == "cy" {
 			w *= 1.5 // a Welsh question prefers Welsh content
 		}
-		ps[i].Score *= w
+		ps[i].Score *= w * (1 + s.opts.TitleWeight*cover[i])
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Score > ps[j].Score })
 

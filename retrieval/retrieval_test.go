@@ -113,7 +113,7 @@ func TestRerankCapsPassagesPerPage(t *testing.T) {
 	}
 	for _, max := range []int{1, 2, 3} {
 		s := New(nil, nil, Options{MaxPerPage: max})
-		got := s.rerank(cands, "en", 6)
+		got := s.rerank("", cands, "en", 6)
 		if len(got) != 6 {
 			t.Fatalf("MaxPerPage %d: %d passages; want 6", max, len(got))
 		}
@@ -134,11 +134,11 @@ func TestRerankWeightsAndWelshPreference(t *testing.T) {
 	guide := govchat.Passage{URL: "/guide", DocumentType: "guide", Score: 0.7, Locale: "en", DocumentID: 2}
 	welsh := govchat.Passage{URL: "/cy", DocumentType: "guide", Score: 0.6, Locale: "cy", DocumentID: 3}
 	s := New(nil, nil, Options{})
-	got := s.rerank([]govchat.Passage{news, guide, welsh}, "en", 3)
+	got := s.rerank("", []govchat.Passage{news, guide, welsh}, "en", 3)
 	if got[0].URL != "/guide" {
 		t.Errorf("English question: first passage %s; want /guide (guide weight beats news)", got[0].URL)
 	}
-	got = s.rerank([]govchat.Passage{news, guide, welsh}, "cy", 3)
+	got = s.rerank("", []govchat.Passage{news, guide, welsh}, "cy", 3)
 	if got[0].URL != "/cy" {
 		t.Errorf("Welsh question: first passage %s; want /cy", got[0].URL)
 	}
@@ -175,5 +175,28 @@ func TestMergeAdjacentBothSides(t *testing.T) {
 	})
 	if len(got) != 1 || got[0].Text != "two\n\nthree\n\nfour" || got[0].URL != "/p#b" {
 		t.Errorf("mergeAdjacent = %+v; want one passage two, three, four at /p#b", got)
+	}
+}
+
+// A page whose title or headings name what was asked moves up the fused
+// list; with TitleWeight off the fused order stands.
+func TestRerankByTitleAndHeadings(t *testing.T) {
+	q := "I found a stray dog in my garden, who do I report it to?"
+	pets := govchat.Passage{URL: "/take-pet-abroad", Title: "Taking your pet dog, cat or ferret abroad", HeadingPath: []string{"Overview"}, Score: 1.0, Locale: "en"}
+	stray := govchat.Passage{URL: "/report-stray-dog", Title: "Report a stray dog", HeadingPath: []string{"Keeping a stray dog"}, Score: 0.9, Locale: "en"}
+	cover := lexicalCover(q, []govchat.Passage{pets, stray})
+	if cover[1] <= cover[0] || cover[0] <= 0 {
+		t.Errorf("lexicalCover = %v; want the stray dog page above the pets page, both above 0 (both say dog)", cover)
+	}
+	got := New(nil, nil, Options{}).rerank(q, []govchat.Passage{pets, stray}, "en", 2)
+	if got[0].URL != stray.URL {
+		t.Errorf("rerank = %s first; want %s, whose title names what was asked", got[0].URL, stray.URL)
+	}
+	got = New(nil, nil, Options{TitleWeight: -1}).rerank(q, []govchat.Passage{pets, stray}, "en", 2)
+	if got[0].URL != pets.URL {
+		t.Errorf("TitleWeight -1: rerank = %s first; want the fused order", got[0].URL)
+	}
+	if c := lexicalCover("", []govchat.Passage{pets}); c[0] != 0 {
+		t.Errorf("lexicalCover of an empty question = %v; want 0", c)
 	}
 }
