@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/internal/htmlpage"
 )
 
 //go:embed templates/*.html
@@ -428,14 +429,8 @@ func validConversationID(id string) string {
 }
 
 func (h *handler) render(w http.ResponseWriter, status int, d pageData) {
-	var buf bytes.Buffer
-	if err := h.page.Execute(&buf, d); err != nil {
+	if err := htmlpage.Write(w, status, h.page, d); err != nil {
 		h.opts.Logger.Error("web: rendering the page", "err", err)
 		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
