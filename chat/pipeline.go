@@ -234,7 +234,7 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 
 	res, err = p.search(ctx, t, res)
 	if err != nil {
-		return p.retrievalFailed(ctx, t, err)
+		return p.failed(ctx, t, "retrieval", err)
 	}
 	if offTopic(route, *res) {
 		t.out.Route = declineDoubtful(route)
@@ -429,12 +429,14 @@ func (p *Pipeline) decline(t *turn, route Decision, checkStart time.Time) error 
 	return nil
 }
 
-func (p *Pipeline) retrievalFailed(ctx context.Context, t *turn, err error) error {
+// failed ends the turn after a stage failed: as cancelled when the
+// client has gone, otherwise logged, with the fixed error reply.
+func (p *Pipeline) failed(ctx context.Context, t *turn, stage string, err error) error {
 	if ctx.Err() != nil {
 		t.out.Status = StatusCancelled
 		return nil
 	}
-	p.log.Error("retrieval failed", "message", t.out.MessageID, "error", err)
+	p.log.Error(stage+" failed", "message", t.out.MessageID, "error", err)
 	t.fixed(StatusError, MsgError)
 	return nil
 }
@@ -539,13 +541,7 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 	t.out.Guarded = guard.dropped
 	t.out.Audit.outputGuards(guard)
 	if err != nil {
-		if ctx.Err() != nil {
-			t.out.Status = StatusCancelled
-			return nil
-		}
-		p.log.Error("composing failed", "message", t.out.MessageID, "error", err)
-		t.fixed(StatusError, MsgError)
-		return nil
+		return p.failed(ctx, t, "composing", err)
 	}
 	if comp.Status == StatusNoInformation || guard.kept == 0 {
 		if guard.kept == 0 && comp.Status != StatusNoInformation {
