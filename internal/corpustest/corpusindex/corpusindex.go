@@ -38,18 +38,24 @@ func Shared(t testing.TB) Index {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx := context.Background()
-		items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		Ingest(context.Background(), t, st, emb, dir)
 		index = Index{Store: st, Embedder: emb}
 	})
 	if index.Store == nil {
 		t.Fatal("the corpus index failed to build in an earlier test")
 	}
 	return index
+}
+
+// Ingest parses the pages in dir and syncs them into st with emb, as
+// `govchat ingest` would; any failure fails the test.
+func Ingest(ctx context.Context, t testing.TB, st *store.Store, emb ingest.Embedder, dir string) {
+	t.Helper()
+	items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
+	if err != nil {
+		t.Fatalf("collecting %s: %v", dir, err)
+	}
+	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
 }
