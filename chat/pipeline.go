@@ -133,6 +133,22 @@ func (t *turn) fixed(status AnswerStatus, msg string) {
 	_ = t.send(msg)
 }
 
+// guardrail ends the turn when the output checks dropped every sentence of
+// the answer. Unlike fixed, it is sent after signposting too.
+func (t *turn) guardrail() {
+	t.out.Status = StatusGuardrail
+	t.out.Composer = "fixed"
+	_ = t.send(MsgGuardrail)
+}
+
+// showSources records the sources shown with the answer and sends them.
+func (t *turn) showSources(sources []Source) {
+	t.out.Sources = sources
+	if t.ev.Sources != nil {
+		t.ev.Sources(sources)
+	}
+}
+
 // signpost sends the crisis reply ahead of an answer.
 func (t *turn) signpost(route Decision) {
 	_ = t.send(route.Reply + "\n\n")
@@ -545,9 +561,7 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 	}
 	if comp.Status == StatusNoInformation || guard.kept == 0 {
 		if guard.kept == 0 && comp.Status != StatusNoInformation {
-			t.out.Status = StatusGuardrail
-			t.out.Composer = "fixed"
-			_ = t.send(MsgGuardrail)
+			t.guardrail()
 			return nil
 		}
 		t.fixed(StatusNoContent, MsgNoContent)
@@ -559,10 +573,7 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 			used = append(used, passages[i])
 		}
 	}
-	t.out.Sources = sourcesOf(used, true)
-	if t.ev.Sources != nil {
-		t.ev.Sources(t.out.Sources)
-	}
+	t.showSources(sourcesOf(used, true))
 	t.out.Status = StatusOK
 	return nil
 }
