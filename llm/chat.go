@@ -132,21 +132,10 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 	defer scancel(nil)
 	timer := time.AfterFunc(c.cfg.FirstTokenTimeout, func() { scancel(errFirstToken) })
 	defer timer.Stop()
-	timeout := func(err error) error {
-		switch cause := context.Cause(sctx); {
-		case errors.Is(cause, errFirstToken):
-			return fmt.Errorf("%w: chat stream: no content within %s: %w", ErrTimeout, c.cfg.FirstTokenTimeout, err)
-		case errors.Is(cause, errIdle):
-			return fmt.Errorf("%w: chat stream: no content for %s: %w", ErrTimeout, c.cfg.IdleTimeout, err)
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			return fmt.Errorf("%w: chat stream: call deadline passed: %w", ErrTimeout, err)
-		}
-		return err
-	}
 
 	stream, err := c.api.CreateChatCompletionStream(sctx, req)
 	if err != nil {
-		return false, timeout(err)
+		return false, c.streamTimeout(ctx, sctx, err)
 	}
 	defer stream.Close()
 	var content strings.Builder
@@ -157,7 +146,7 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		}
 		if err != nil {
 			res.Content = content.String()
-			return delivered, timeout(err)
+			return delivered, c.streamTimeout(ctx, sctx, err)
 		}
 		res.Model = cmp.Or(res.Model, chunk.Model)
 		if chunk.Usage != nil {
@@ -187,6 +176,21 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		return delivered, fmt.Errorf("stream ended without a finish reason: %w", io.ErrUnexpectedEOF)
 	}
 	return delivered, nil
+}
+
+// streamTimeout names the timeout behind a stream's error, if one was:
+// the first token or the next one too slow (the cause of sctx, the
+// stream's context), or the call's deadline (ctx).
+func (c *Client) streamTimeout(ctx, sctx context.Context, err error) error {
+	switch cause := context.Cause(sctx); {
+	case errors.Is(cause, errFirstToken):
+		return fmt.Errorf("%w: chat stream: no content within %s: %w", ErrTimeout, c.cfg.FirstTokenTimeout, err)
+	case errors.Is(cause, errIdle):
+		return fmt.Errorf("%w: chat stream: no content for %s: %w", ErrTimeout, c.cfg.IdleTimeout, err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: chat stream: call deadline passed: %w", ErrTimeout, err)
+	}
+	return err
 }
 
 // Complete runs a non-streaming chat completion and returns its content,
