@@ -202,12 +202,7 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(req.Timeout, c.cfg.Timeout))
 	defer cancel()
 	oreq := c.chatRequest(req, false)
-	var resp openai.ChatCompletionResponse
-	err := c.retry(ctx, "chat", func(ctx context.Context) error {
-		var err error
-		resp, err = c.api.CreateChatCompletion(ctx, oreq)
-		return err
-	})
+	resp, err := c.createChat(ctx, "chat", oreq)
 	if err != nil {
 		return "", err
 	}
@@ -216,6 +211,17 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 		return "", fmt.Errorf("%w: chat: response has no choices", ErrUpstream)
 	}
 	return resp.Choices[0].Message.Content, nil
+}
+
+// createChat sends a non-streaming chat request, retried as retry allows.
+func (c *Client) createChat(ctx context.Context, op string, oreq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+	var resp openai.ChatCompletionResponse
+	err := c.retry(ctx, op, func(ctx context.Context) error {
+		var err error
+		resp, err = c.api.CreateChatCompletion(ctx, oreq)
+		return err
+	})
+	return resp, err
 }
 
 // Tool is a function the model must call: its name, what it is for, and
@@ -247,12 +253,7 @@ func (c *Client) CallToolUsage(ctx context.Context, req ChatRequest, tool Tool) 
 	oreq.Tools = []openai.Tool{{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 		Name: tool.Name, Description: tool.Description, Parameters: tool.Parameters}}}
 	oreq.ToolChoice = openai.ToolChoice{Type: openai.ToolTypeFunction, Function: openai.ToolFunction{Name: tool.Name}}
-	var resp openai.ChatCompletionResponse
-	err := c.retry(ctx, "chat tool call", func(ctx context.Context) error {
-		var err error
-		resp, err = c.api.CreateChatCompletion(ctx, oreq)
-		return err
-	})
+	resp, err := c.createChat(ctx, "chat tool call", oreq)
 	if err != nil {
 		return nil, Usage{}, err
 	}
