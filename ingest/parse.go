@@ -210,6 +210,12 @@ func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Do
 	if err != nil {
 		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
 	}
+	return withChunks(doc, srcs, opts, origin)
+}
+
+// withChunks returns doc with the chunks of its sources, or skipped when
+// they hold no body text.
+func withChunks(doc govchat.Document, srcs []source, opts ParseOptions, origin string) (govchat.Document, Skip, error) {
 	chunks, err := buildChunks(doc, srcs, opts.Chunk)
 	if err != nil {
 		return govchat.Document{}, Skip{}, fmt.Errorf("ingest: %s: %w", origin, err)

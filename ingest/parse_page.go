@@ -78,15 +78,7 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 		return doc, Skip{Unindexable, ReasonLocalePrefix + doc.Locale}, nil
 	}
 	lead := source{path: doc.BasePath, blocks: append(descBlocks(doc.Description), blocks...)}
-	chunks, err := buildChunks(doc, []source{lead}, opts.Chunk)
-	if err != nil {
-		return govchat.Document{}, Skip{}, fmt.Errorf("ingest: %s: %w", name, err)
-	}
-	if chunks == nil {
-		return doc, Skip{Unindexable, ReasonNoBodyText}, nil
-	}
-	doc.Chunks = chunks
-	return doc, Skip{}, nil
+	return withChunks(doc, []source{lead}, opts, name)
 }
 
 // normaliseLocale keeps the primary language subtag, lower-cased: "en-GB" is "en".
