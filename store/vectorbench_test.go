@@ -13,14 +13,9 @@ import (
 func TestVectorIndexBenchHelpers(t *testing.T) {
 	s := storetest.New(t)
 	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := mustSpace(ctx, t, s)
 	d, v := doc("/p", 6, "words")
-	if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, d, "x", v)
 	if took, err := s.RebuildVectorIndex(ctx, sp, 64); err != nil || took <= 0 {
 		t.Fatalf("RebuildVectorIndex() = %v, %v", took, err)
 	}
