@@ -6,6 +6,7 @@ import (
 
 	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/store"
+	"github.com/govchat/govchat/store/storetest"
 )
 
 func execSQL(t *testing.T, s *store.Store, sql string) {
@@ -13,6 +14,14 @@ func execSQL(t *testing.T, s *store.Store, sql string) {
 	if err := s.ExecForTest(context.Background(), sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
+}
+
+// newSpace is a store of the test's own, a context for it, and its "m" space.
+func newSpace(t *testing.T) (context.Context, *store.Store, store.Space) {
+	t.Helper()
+	s := storetest.New(t)
+	ctx := ctxT(t)
+	return ctx, s, mustSpace(ctx, t, s)
 }
 
 // mustSpace is the space of model "m" with the 4 dimensions of doc's vectors.

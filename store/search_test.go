@@ -11,9 +11,7 @@ import (
 )
 
 func TestTextTermsCountChunks(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp := mustSpace(ctx, t, s)
+	ctx, s, sp := newSpace(t)
 	put := func(d govchat.Document, v [][]float32) {
 		t.Helper()
 		mustReplace(ctx, t, s, sp, d, "digest-"+fmt.Sprint(len(d.Chunks)), v)
@@ -164,9 +162,7 @@ func TestSearchFullTextPlanIsBounded(t *testing.T) {
 }
 
 func TestSelectiveFilterScansExactly(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp := mustSpace(ctx, t, s)
+	ctx, s, sp := newSpace(t)
 	for i := 0; i < 8; i++ {
 		d, v := doc(fmt.Sprintf("/english-%d", i), 5, "apply for a licence")
 		mustReplace(ctx, t, s, sp, d, "x", v)

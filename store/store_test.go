@@ -110,9 +110,7 @@ func doc(path string, n int, words string) (govchat.Document, [][]float32) {
 }
 
 func TestReplaceDocumentAndSearch(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp := mustSpace(ctx, t, s)
+	ctx, s, sp := newSpace(t)
 	d1, v1 := doc("/vat-registration", 3, "register for VAT threshold")
 	d2, v2 := doc("/passport-fees", 2, "passport fee renewal cost")
 	for _, x := range []struct {
@@ -188,9 +186,7 @@ func TestReplaceDocumentAndSearch(t *testing.T) {
 // A reader polling a page while it is replaced back and forth between a
 // 3-chunk and a 6-chunk version must only ever see 3 or 6 chunks.
 func TestReplaceDocumentIsAtomic(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp := mustSpace(ctx, t, s)
+	ctx, s, sp := newSpace(t)
 	small, smallV := doc("/page", 3, "alpha")
 	big, bigV := doc("/page", 6, "beta")
 	mustReplace(ctx, t, s, sp, small, "a", smallV)
@@ -234,9 +230,7 @@ func TestReplaceDocumentIsAtomic(t *testing.T) {
 }
 
 func TestSearchUsesHNSWIndex(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp := mustSpace(ctx, t, s)
+	ctx, s, sp := newSpace(t)
 	d, v := doc("/p", 4, "words")
 	mustReplace(ctx, t, s, sp, d, "x", v)
 	hnsw := fmt.Sprintf("Index Scan using embeddings_%d_hnsw", sp.ID)
