@@ -1,5 +1,6 @@
 // Package corpusindex is the shared corpus ingested once per test binary
-// with the local embedder, for tests of retrieval and chat.
+// with the local embedder, for tests of retrieval and chat; Ingest puts any
+// other directory of pages into a test's store the same way.
 package corpusindex
 
 import (
