@@ -7,18 +7,12 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
-	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 )
 
 func TestAuditRecordsGuardsTokensAndPassages(t *testing.T) {
-	fx := corpus(t)
-	p, srv, _ := llmPipeline(t, fx, 10*time.Second)
-	srv.QueueChat(llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "See https://evil.example.com for more. "}})
-	out, err := p.Ask(context.Background(), chat.Request{Question: "If I renew my passport early do I lose the time left?"}, chat.Events{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, _ := askLLM(t, llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "See https://evil.example.com for more. "}},
+		"If I renew my passport early do I lose the time left?")
 	a := out.Audit
 	if len(a.LLM) != 1 || a.LLM[0].Step != "compose" || a.LLM[0].Model != "fake" || a.LLM[0].PromptTokens != 12 || a.LLM[0].CompletionTokens != 3 {
 		t.Errorf("audit LLM calls = %+v; want one compose call to fake with 12 prompt and 3 completion tokens", a.LLM)
@@ -83,10 +77,7 @@ func TestInspectSearchesButNeverPersonalData(t *testing.T) {
 
 func TestAuditRecordsEveryModelCall(t *testing.T) {
 	fx := corpus(t)
-	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 0,
-		RetryBaseDelay: time.Millisecond, Timeout: 10 * time.Second, FirstTokenTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second})
-	t.Cleanup(c.Close)
+	srv, c := fakeLLM(t, 10*time.Second, 0)
 	p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMChecks: true}, nil)
 	srv.QueueChat(llmtest.Reply{ToolName: "route", ToolArguments: `{"label":"genuine_rag","confidence":0.9}`})
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"How much does it cost to renew an adult passport?"}})

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -53,17 +54,7 @@ type Extractive struct {
 }
 
 func (e Extractive) limits() (maxSent, maxWords, maxPass int) {
-	maxSent, maxWords, maxPass = e.MaxSentences, e.MaxWords, e.MaxPassages
-	if maxSent <= 0 {
-		maxSent = 4
-	}
-	if maxWords <= 0 {
-		maxWords = 105
-	}
-	if maxPass <= 0 {
-		maxPass = 3
-	}
-	return maxSent, maxWords, maxPass
+	return cmp.Or(e.MaxSentences, 4), cmp.Or(e.MaxWords, 105), cmp.Or(e.MaxPassages, 3)
 }
 
 // unit is a quotable piece of a passage: one sentence, or a line ending in

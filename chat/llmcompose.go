@@ -65,20 +65,8 @@ var citation = regexp.MustCompile(`\[(\d{1,2})\]`)
 // lists the sources. Each sentence passes the output checks before it is sent.
 func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []Turn, passages []govchat.Passage) error {
 	t.out.Composer = "llm"
-	allowed := allowedURLs(passages)
 	cited := map[int]bool{}
-	guard := newSentenceGuard(func(s string) error {
-		// Keep citations of real sources; drop invented numbers.
-		s = citation.ReplaceAllStringFunc(s, func(m string) string {
-			n, _ := strconv.Atoi(m[1 : len(m)-1])
-			if n < 1 || n > len(passages) {
-				return ""
-			}
-			cited[n] = true
-			return m
-		})
-		return t.send(s)
-	}, allowed, p.cfg.ForbiddenTerms, len(passages))
+	guard := newSentenceGuard(sendCiting(t, len(passages), cited), allowedURLs(passages), p.cfg.ForbiddenTerms, len(passages))
 	guard.extra = contactCheck(passages)
 
 	lctx, cancel := context.WithTimeout(ctx, p.cfg.LLMTimeout)
@@ -103,31 +91,14 @@ func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []
 		sources[i].Used = cited[sources[i].Index]
 	}
 	if err != nil {
-		kind := "error"
-		if errors.Is(err, llm.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
-			kind = "timeout"
-		}
-		p.log.Warn("the LLM failed; sending the fallback answer", "message", t.out.MessageID, "kind", kind, "error", err)
-		t.out.Status = StatusFallback
-		t.out.Composer = "fallback"
-		lead := MsgFallback
-		if t.emitted.Len() > 0 {
-			lead = MsgCutShort
-		}
-		_ = t.send(lead + "\n" + fallbackList(sources))
-		t.out.Sources = sources
-		if t.ev.Sources != nil {
-			t.ev.Sources(sources)
-		}
+		p.fallback(t, sources, err)
 		return nil
 	}
 	if res.Usage != nil {
 		p.log.Info("llm usage", "message", t.out.MessageID, "prompt_tokens", res.Usage.PromptTokens, "completion_tokens", res.Usage.CompletionTokens)
 	}
 	if guard.kept == 0 {
-		t.out.Status = StatusGuardrail
-		t.out.Composer = "fixed"
-		_ = t.send(MsgGuardrail)
+		t.guardrail()
 		return nil
 	}
 	// Show the cited sources; when the model cited none, show what it was given.
@@ -140,12 +111,44 @@ func (p *Pipeline) composeLLM(ctx context.Context, t *turn, q string, history []
 	if len(shown) == 0 {
 		shown = sources
 	}
-	t.out.Sources = shown
-	if t.ev.Sources != nil {
-		t.ev.Sources(shown)
-	}
+	t.showSources(shown)
 	t.out.Status = StatusOK
 	return nil
+}
+
+// sendCiting sends a sentence that passed the output checks, keeping its
+// citations of the n real sources (noted in cited) and dropping invented
+// numbers.
+func sendCiting(t *turn, n int, cited map[int]bool) func(string) error {
+	return func(s string) error {
+		s = citation.ReplaceAllStringFunc(s, func(m string) string {
+			i, _ := strconv.Atoi(m[1 : len(m)-1])
+			if i < 1 || i > n {
+				return ""
+			}
+			cited[i] = true
+			return m
+		})
+		return t.send(s)
+	}
+}
+
+// fallback ends a turn whose model failed or timed out with the list of
+// sources, after whatever part of the answer was already sent.
+func (p *Pipeline) fallback(t *turn, sources []Source, err error) {
+	kind := "error"
+	if errors.Is(err, llm.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		kind = "timeout"
+	}
+	p.log.Warn("the LLM failed; sending the fallback answer", "message", t.out.MessageID, "kind", kind, "error", err)
+	t.out.Status = StatusFallback
+	t.out.Composer = "fallback"
+	lead := MsgFallback
+	if t.emitted.Len() > 0 {
+		lead = MsgCutShort
+	}
+	_ = t.send(lead + "\n" + fallbackList(sources))
+	t.showSources(sources)
 }
 
 func fallbackList(sources []Source) string {

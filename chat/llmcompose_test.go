@@ -1,12 +1,10 @@
 package chat_test
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/llm/llmtest"
@@ -17,14 +15,8 @@ import (
 // message with the numbered, delimited sources, then the question, then the
 // reminder to answer directly from those sources.
 func TestLLMPromptAsksForTheDirectAnswerFromTheSources(t *testing.T) {
-	fx := corpus(t)
-	p, srv, _ := llmPipeline(t, fx, 10*time.Second)
-	srv.QueueChat(llmtest.Reply{Chunks: []string{"Time left on your passport is added to the new one, ", "up to 9 months [1]."}})
 	q := "If I renew my passport early do I lose the time left?"
-	out, err := p.Ask(context.Background(), chat.Request{Question: q}, chat.Events{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, srv := askLLM(t, llmtest.Reply{Chunks: []string{"Time left on your passport is added to the new one, ", "up to 9 months [1]."}}, q)
 	if out.Status != chat.StatusOK || !strings.Contains(out.Answer, "9 months [1]") {
 		t.Fatalf("status %s, answer %q; want the model's cited answer", out.Status, out.Answer)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
-	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 )
 
@@ -40,10 +39,7 @@ func TestLLMRouter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := llmtest.NewServer(t)
-			c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 0,
-				RetryBaseDelay: time.Millisecond, Timeout: 5 * time.Second, FirstTokenTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second})
-			t.Cleanup(c.Close)
+			srv, c := fakeLLM(t, 5*time.Second, 0)
 			p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMChecks: true, Router: router}, nil)
 			if tt.reply != nil {
 				srv.QueueChat(*tt.reply)

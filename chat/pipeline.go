@@ -133,6 +133,22 @@ func (t *turn) fixed(status AnswerStatus, msg string) {
 	_ = t.send(msg)
 }
 
+// guardrail ends the turn when the output checks dropped every sentence of
+// the answer. Unlike fixed, it is sent after signposting too.
+func (t *turn) guardrail() {
+	t.out.Status = StatusGuardrail
+	t.out.Composer = "fixed"
+	_ = t.send(MsgGuardrail)
+}
+
+// showSources records the sources shown with the answer and sends them.
+func (t *turn) showSources(sources []Source) {
+	t.out.Sources = sources
+	if t.ev.Sources != nil {
+		t.ev.Sources(sources)
+	}
+}
+
 // signpost sends the crisis reply ahead of an answer.
 func (t *turn) signpost(route Decision) {
 	_ = t.send(route.Reply + "\n\n")
@@ -202,67 +218,21 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	ctx = withAudit(ctx, &t.out.Audit)
 	t.progress("checking")
 	checkStart := time.Now()
-	q, err := Normalise(req.Question, p.cfg.MaxQuestionChars)
-	switch {
-	case errors.Is(err, ErrEmpty):
-		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"empty")
-		t.fixed(StatusInvalid, MsgEmpty)
-		return nil
-	case errors.Is(err, ErrTooLong):
-		// Too long to answer, but never too long to signpost. Nothing is
-		// stored: the text was not checked for personal data.
-		if d, ok := p.CrisisCheck(req.Question); ok {
-			t.out.Route = d
-			t.fixed(StatusCrisis, d.Reply)
-			return nil
-		}
-		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"too_long")
-		t.fixed(StatusInvalid, MsgTooLong)
-		return nil
-	case err != nil:
+	q, ok, err := p.check(req, t)
+	if !ok {
 		return err
 	}
-
 	// One question at a time per conversation on this instance.
-	p.mu.Lock()
-	busy := p.active[t.out.ConversationID]
-	if !busy {
-		p.active[t.out.ConversationID] = true
-	}
-	p.mu.Unlock()
-	if busy {
+	if !p.claim(t.out.ConversationID) {
 		t.fixed(StatusBusy, MsgBusy)
 		return nil
 	}
-	defer func() {
-		p.mu.Lock()
-		delete(p.active, t.out.ConversationID)
-		p.mu.Unlock()
-	}()
+	defer p.release(t.out.ConversationID)
 
-	// The router decides first; crisis comes before everything else inside
-	// it. A question with personal data is never stored, whatever its label.
-	route := p.route(ctx, q)
-	t.out.Route = route
-	var stored *string
-	pii := len(DetectPII(q)) > 0
-	if route.Label != LabelPersonalInfo && !pii {
-		stored = &q
+	route, ok := p.screen(ctx, req, t, q)
+	if !ok {
+		return p.decline(t, route, checkStart)
 	}
-	t.out.Audit.inputGuards(route, pii)
-	p.start(ctx, t, stored, !req.Replay)
-	if route.Label.Safety() {
-		if !route.AnswerToo || pii {
-			return p.decline(t, route, checkStart)
-		}
-		// A doubtful crisis verdict on what otherwise reads as a
-		// government question: signposting first, then the answer, if the
-		// question passes the checks any other does. The signposting is
-		// the whole reply when it does not.
-		t.signpost(route)
-		route = Decision{Label: LabelGenuineRAG, Confidence: 1, Decider: route.Decider, OffTopic: route.OffTopic}
-	}
-
 	history, err := p.history(ctx, req, t.out.ConversationID)
 	if err != nil {
 		return err
@@ -278,21 +248,112 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 	}
 	t.stage("checks", checkStart)
 
-	t.progress("searching")
-	searchStart := time.Now()
-	if res == nil {
-		r, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone, PageContext: true})
-		if err != nil {
-			t.stage("retrieval", searchStart)
-			return p.retrievalFailed(ctx, t, err)
-		}
-		res = &r
+	res, err = p.search(ctx, t, res)
+	if err != nil {
+		return p.failed(ctx, t, "retrieval", err)
 	}
-	t.stage("retrieval", searchStart)
 	if offTopic(route, *res) {
 		t.out.Route = declineDoubtful(route)
 		return p.decline(t, t.out.Route, checkStart)
 	}
+	if !p.found(t, res) {
+		return nil
+	}
+	return p.compose(ctx, t, q, history, res.Passages)
+}
+
+// check normalises the question. ok is false when the turn ends here: an
+// empty or too long question has had its fixed reply (err nil), or
+// normalising failed (err set).
+func (p *Pipeline) check(req Request, t *turn) (q string, ok bool, err error) {
+	q, err = Normalise(req.Question, p.cfg.MaxQuestionChars)
+	switch {
+	case errors.Is(err, ErrEmpty):
+		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"empty")
+		t.fixed(StatusInvalid, MsgEmpty)
+		return "", false, nil
+	case errors.Is(err, ErrTooLong):
+		// Too long to answer, but never too long to signpost. Nothing is
+		// stored: the text was not checked for personal data.
+		if d, ok := p.CrisisCheck(req.Question); ok {
+			t.out.Route = d
+			t.fixed(StatusCrisis, d.Reply)
+			return "", false, nil
+		}
+		t.out.Route = decide(LabelUnclearIntent, 1, deciderRulePrefix+"too_long")
+		t.fixed(StatusInvalid, MsgTooLong)
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	}
+	return q, true, nil
+}
+
+// claim marks the conversation as having a question answered on this
+// instance. It reports false when one already is.
+func (p *Pipeline) claim(conv string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active[conv] {
+		return false
+	}
+	p.active[conv] = true
+	return true
+}
+
+func (p *Pipeline) release(conv string) {
+	p.mu.Lock()
+	delete(p.active, conv)
+	p.mu.Unlock()
+}
+
+// screen routes the question and starts storing the turn. The router
+// decides first; crisis comes before everything else inside it. A question
+// with personal data is never stored, whatever its label. ok is false when
+// the route's fixed reply is the whole answer; otherwise the route returned
+// is the one to answer by.
+func (p *Pipeline) screen(ctx context.Context, req Request, t *turn, q string) (route Decision, ok bool) {
+	route = p.route(ctx, q)
+	t.out.Route = route
+	var stored *string
+	pii := len(DetectPII(q)) > 0
+	if route.Label != LabelPersonalInfo && !pii {
+		stored = &q
+	}
+	t.out.Audit.inputGuards(route, pii)
+	p.start(ctx, t, stored, !req.Replay)
+	if !route.Label.Safety() {
+		return route, true
+	}
+	if !route.AnswerToo || pii {
+		return route, false
+	}
+	// A doubtful crisis verdict on what otherwise reads as a government
+	// question: signposting first, then the answer, if the question passes
+	// the checks any other does. The signposting is the whole reply when
+	// it does not.
+	t.signpost(route)
+	return Decision{Label: LabelGenuineRAG, Confidence: 1, Decider: route.Decider, OffTopic: route.OffTopic}, true
+}
+
+// search retrieves passages for the standalone question, unless
+// reconsidering the route already did.
+func (p *Pipeline) search(ctx context.Context, t *turn, res *retrieval.Result) (*retrieval.Result, error) {
+	t.progress("searching")
+	defer t.stage("retrieval", time.Now())
+	if res != nil {
+		return res, nil
+	}
+	r, err := p.retriever.Search(ctx, retrieval.Query{Text: t.out.Standalone, PageContext: true})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// found records what retrieval returned. It reports false, having sent the
+// fixed reply, when there is nothing to answer from.
+func (p *Pipeline) found(t *turn, res *retrieval.Result) bool {
 	t.out.Retrieved = res.Passages
 	t.out.NoContent = res.NoContent
 	t.out.Audit.Passages, t.out.Audit.Floor = AuditPassages(res.Passages), res.FloorRule
@@ -300,16 +361,20 @@ func (p *Pipeline) ask(ctx context.Context, req Request, t *turn) error {
 		p.log.Info("no content", "message", t.out.MessageID, "floor", res.FloorRule,
 			"best_vector", res.BestVector, "best_text", res.BestText)
 		t.fixed(StatusNoContent, MsgNoContent)
-		return nil
+		return false
 	}
+	return true
+}
 
+// compose writes the answer from the passages: with the LLM when one is
+// configured, offline otherwise.
+func (p *Pipeline) compose(ctx context.Context, t *turn, q string, history []Turn, passages []govchat.Passage) error {
 	t.progress("composing")
-	composeStart := time.Now()
-	defer t.stage("compose", composeStart)
+	defer t.stage("compose", time.Now())
 	if p.llm != nil {
-		return p.composeLLM(ctx, t, q, history, res.Passages)
+		return p.composeLLM(ctx, t, q, history, passages)
 	}
-	return p.composeOffline(ctx, t, res.Passages)
+	return p.composeOffline(ctx, t, passages)
 }
 
 // start records the conversation and the message, once the question is
@@ -380,12 +445,14 @@ func (p *Pipeline) decline(t *turn, route Decision, checkStart time.Time) error 
 	return nil
 }
 
-func (p *Pipeline) retrievalFailed(ctx context.Context, t *turn, err error) error {
+// failed ends the turn after a stage failed: as cancelled when the
+// client has gone, otherwise logged, with the fixed error reply.
+func (p *Pipeline) failed(ctx context.Context, t *turn, stage string, err error) error {
 	if ctx.Err() != nil {
 		t.out.Status = StatusCancelled
 		return nil
 	}
-	p.log.Error("retrieval failed", "message", t.out.MessageID, "error", err)
+	p.log.Error(stage+" failed", "message", t.out.MessageID, "error", err)
 	t.fixed(StatusError, MsgError)
 	return nil
 }
@@ -490,19 +557,11 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 	t.out.Guarded = guard.dropped
 	t.out.Audit.outputGuards(guard)
 	if err != nil {
-		if ctx.Err() != nil {
-			t.out.Status = StatusCancelled
-			return nil
-		}
-		p.log.Error("composing failed", "message", t.out.MessageID, "error", err)
-		t.fixed(StatusError, MsgError)
-		return nil
+		return p.failed(ctx, t, "composing", err)
 	}
 	if comp.Status == StatusNoInformation || guard.kept == 0 {
 		if guard.kept == 0 && comp.Status != StatusNoInformation {
-			t.out.Status = StatusGuardrail
-			t.out.Composer = "fixed"
-			_ = t.send(MsgGuardrail)
+			t.guardrail()
 			return nil
 		}
 		t.fixed(StatusNoContent, MsgNoContent)
@@ -514,10 +573,7 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 			used = append(used, passages[i])
 		}
 	}
-	t.out.Sources = sourcesOf(used, true)
-	if t.ev.Sources != nil {
-		t.ev.Sources(t.out.Sources)
-	}
+	t.showSources(sourcesOf(used, true))
 	t.out.Status = StatusOK
 	return nil
 }

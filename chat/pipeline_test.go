@@ -213,18 +213,38 @@ func TestConversationContinuesAcrossInstances(t *testing.T) {
 	}
 }
 
-func llmPipeline(t *testing.T, fx fixture, timeout time.Duration) (*chat.Pipeline, *llmtest.Server, *llm.Client) {
+// fakeLLM is a client of a new fake OpenAI-compatible server.
+func fakeLLM(t *testing.T, timeout time.Duration, retries int) (*llmtest.Server, *llm.Client) {
 	t.Helper()
 	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
+	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: retries,
 		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
 	t.Cleanup(c.Close)
-	return chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: timeout}, nil), srv, c
+	return srv, c
+}
+
+// llmPipeline composes with the fake server's replies.
+func llmPipeline(t *testing.T, fx fixture, timeout time.Duration) (*chat.Pipeline, *llmtest.Server) {
+	t.Helper()
+	srv, c := fakeLLM(t, timeout, 1)
+	return chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: timeout}, nil), srv
+}
+
+// askLLM asks q of the corpus with reply as the model's answer.
+func askLLM(t *testing.T, reply llmtest.Reply, q string) (chat.Outcome, *llmtest.Server) {
+	t.Helper()
+	p, srv := llmPipeline(t, corpus(t), 10*time.Second)
+	srv.QueueChat(reply)
+	out, err := p.Ask(context.Background(), chat.Request{Question: q}, chat.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, srv
 }
 
 func TestLLMComposerStreamsCitedAnswer(t *testing.T) {
 	fx := corpus(t)
-	p, srv, _ := llmPipeline(t, fx, 10*time.Second)
+	p, srv := llmPipeline(t, fx, 10*time.Second)
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "Time left is added, up to 9 months [2]. ",
 		"See https://evil.example.com for more. ", "Invented [99]."}})
 	var deltas int
@@ -267,7 +287,7 @@ func TestLLMFailureGivesFallback(t *testing.T) {
 		{"error mid-stream", llmtest.Reply{Chunks: []string{"You can renew at any time [1]. ", "More"}, FailAfter: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, srv, _ := llmPipeline(t, fx, 2*time.Second)
+			p, srv := llmPipeline(t, fx, 2*time.Second)
 			for i := 0; i < 3; i++ {
 				srv.QueueChat(tc.reply)
 			}
@@ -288,7 +308,7 @@ func TestLLMFailureGivesFallback(t *testing.T) {
 // Personal data never reaches the LLM: the fake server records every request.
 func TestPersonalDataNeverSentToLLM(t *testing.T) {
 	fx := corpus(t)
-	p, srv, _ := llmPipeline(t, fx, 5*time.Second)
+	p, srv := llmPipeline(t, fx, 5*time.Second)
 	for _, q := range []string{
 		"my email is jo.bloggs@example.com, how do I renew my passport?",
 		"Card 4111 1111 1111 1111 was charged twice for my passport",
@@ -309,7 +329,7 @@ func TestPersonalDataNeverSentToLLM(t *testing.T) {
 // Cancelling the turn (the citizen left) cancels the LLM request.
 func TestCancelStopsLLMRequest(t *testing.T) {
 	fx := corpus(t)
-	p, srv, _ := llmPipeline(t, fx, 30*time.Second)
+	p, srv := llmPipeline(t, fx, 30*time.Second)
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"Starting. ", "slow ", "slow "}, Delay: 2 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan chat.Outcome)

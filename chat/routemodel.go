@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -184,7 +185,7 @@ func shapeFeatures(s string, words []string) []string {
 	if letters > 8 && upper*10 > letters*7 {
 		fs = append(fs, "shouting")
 	}
-	for _, sc := range slices.Sorted(mapKeys(scripts)) {
+	for _, sc := range slices.Sorted(maps.Keys(scripts)) {
 		fs = append(fs, "script:"+sc)
 	}
 	return fs
@@ -201,16 +202,6 @@ func scriptOf(r rune) string {
 		}
 	}
 	return "other"
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func normalised(counts map[uint32]float32) []feature {

@@ -46,27 +46,7 @@ func ExportBEIR(dir string, items []Item, docs []govchat.Document) (BEIRStats, e
 	if err := os.MkdirAll(filepath.Join(dir, "qrels"), 0o755); err != nil {
 		return st, err
 	}
-	var corpus []beirDoc
-	seen := map[string]int{}
-	byPage := map[string][]string{}
-	for _, d := range docs {
-		if d.Withdrawn {
-			continue
-		}
-		for _, c := range d.Chunks {
-			id := c.ExactPath
-			if n := seen[c.ExactPath]; n > 0 {
-				sep := "#~"
-				if strings.Contains(id, "#") {
-					sep = "~"
-				}
-				id += sep + strconv.Itoa(n+1)
-			}
-			seen[c.ExactPath]++
-			corpus = append(corpus, beirDoc{ID: id, Title: d.Title, Text: c.Text})
-			byPage[pagePath(id)] = append(byPage[pagePath(id)], id)
-		}
-	}
+	corpus, byPage := beirCorpus(docs)
 	var queries []beirQuery
 	var qrels strings.Builder
 	qrels.WriteString("query-id\tcorpus-id\tscore\n")
@@ -74,17 +54,7 @@ func ExportBEIR(dir string, items []Item, docs []govchat.Document) (BEIRStats, e
 		if (it.Kind != KindAnswerable && it.Kind != KindFollowup) || len(it.ExpectedSources) == 0 {
 			continue
 		}
-		text := it.Question
-		if it.Kind == KindFollowup {
-			var parts []string
-			for _, t := range it.History {
-				if t.Role == "user" {
-					parts = append(parts, t.Content)
-				}
-			}
-			text = strings.Join(append(parts, it.Question), " ")
-		}
-		queries = append(queries, beirQuery{ID: it.ID, Text: text})
+		queries = append(queries, beirQuery{ID: it.ID, Text: beirText(it)})
 		done := map[string]bool{}
 		for _, e := range it.ExpectedSources {
 			for _, id := range byPage[pagePath(e)] {
@@ -104,6 +74,48 @@ func ExportBEIR(dir string, items []Item, docs []govchat.Document) (BEIRStats, e
 		return st, err
 	}
 	return st, os.WriteFile(filepath.Join(dir, "qrels", "test.tsv"), []byte(qrels.String()), 0o644)
+}
+
+// beirCorpus is one BEIR document per chunk of the live documents, with
+// its exact path as its ID (made unique with a "~n" suffix where paths
+// repeat), and the IDs of each page's chunks.
+func beirCorpus(docs []govchat.Document) (corpus []beirDoc, byPage map[string][]string) {
+	seen := map[string]int{}
+	byPage = map[string][]string{}
+	for _, d := range docs {
+		if d.Withdrawn {
+			continue
+		}
+		for _, c := range d.Chunks {
+			id := c.ExactPath
+			if n := seen[c.ExactPath]; n > 0 {
+				sep := "#~"
+				if strings.Contains(id, "#") {
+					sep = "~"
+				}
+				id += sep + strconv.Itoa(n+1)
+			}
+			seen[c.ExactPath]++
+			corpus = append(corpus, beirDoc{ID: id, Title: d.Title, Text: c.Text})
+			byPage[pagePath(id)] = append(byPage[pagePath(id)], id)
+		}
+	}
+	return corpus, byPage
+}
+
+// beirText is an item's query: a follow-up carries the citizen's earlier
+// turns before the question, since BEIR queries stand alone.
+func beirText(it Item) string {
+	if it.Kind != KindFollowup {
+		return it.Question
+	}
+	var parts []string
+	for _, t := range it.History {
+		if t.Role == "user" {
+			parts = append(parts, t.Content)
+		}
+	}
+	return strings.Join(append(parts, it.Question), " ")
 }
 
 func writeJSONL[T any](path string, rows []T) error {

@@ -9,9 +9,8 @@ import (
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/corpustest"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store/storetest"
 )
@@ -27,13 +26,7 @@ func TestPipelineOnDevItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := ingest.Collect(ctx, source.Dir{Path: corpus}, ingest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, parsed, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	corpusindex.Ingest(ctx, t, st, emb, corpus)
 	all, err := Decode(strings.NewReader(readFile(t, dataset)))
 	if err != nil {
 		t.Fatal(err)

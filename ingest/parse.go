@@ -195,49 +195,13 @@ type contentItem struct {
 // origin names where the item came from (a file or URL) and is copied into
 // the document for logs.
 func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Document, Skip, error) {
-	if len(data) > opts.maxBytes() {
-		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %d bytes, limit %d", ErrTooLarge, origin, len(data), opts.maxBytes())
-	}
-	var it contentItem
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&it); err != nil {
-		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
-	}
-	if dec.More() {
-		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: data after the item", ErrMalformed, origin)
-	}
-	if it.BasePath == nil || !strings.HasPrefix(*it.BasePath, "/") {
-		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: base_path missing or not a path", ErrMalformed, origin)
-	}
-	doc, err := it.document(origin)
+	it, doc, err := decodeContentItem(data, origin, opts.maxBytes())
 	if err != nil {
-		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
+		return govchat.Document{}, Skip{}, err
 	}
-
-	switch it.SchemaName {
-	case "gone":
-		return doc, Skip{Removed, ReasonGone}, nil
-	case "redirect":
-		return doc, Skip{Removed, ReasonRedirect}, nil
-	case "vanish":
-		return doc, Skip{Removed, ReasonVanish}, nil
-	case "unpublishing":
-		return doc, Skip{Removed, ReasonUnpublished}, nil
+	if skip := it.skip(doc, opts); skip.Skipped() {
+		return doc, skip, nil
 	}
-	if doc.Withdrawn {
-		return doc, Skip{Removed, ReasonWithdrawn}, nil
-	}
-	if opts.Locales != nil && !slices.Contains(opts.Locales, doc.Locale) {
-		return doc, Skip{Unindexable, ReasonLocalePrefix + doc.Locale}, nil
-	}
-	schemas := opts.Schemas
-	if schemas == nil {
-		schemas = DefaultSchemas()
-	}
-	if !slices.Contains(schemas, it.SchemaName) {
-		return doc, Skip{Unindexable, ReasonSchemaPrefix + cmp.Or(it.SchemaName, "(none)")}, nil
-	}
-
 	d, err := decodeDetails(it.Details)
 	if err != nil {
 		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
@@ -246,6 +210,12 @@ func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Do
 	if err != nil {
 		return govchat.Document{}, Skip{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
 	}
+	return withChunks(doc, srcs, opts, origin)
+}
+
+// withChunks returns doc with the chunks of its sources, or skipped when
+// they hold no body text.
+func withChunks(doc govchat.Document, srcs []source, opts ParseOptions, origin string) (govchat.Document, Skip, error) {
 	chunks, err := buildChunks(doc, srcs, opts.Chunk)
 	if err != nil {
 		return govchat.Document{}, Skip{}, fmt.Errorf("ingest: %s: %w", origin, err)
@@ -255,6 +225,59 @@ func ParseContentItem(data []byte, origin string, opts ParseOptions) (govchat.Do
 	}
 	doc.Chunks = chunks
 	return doc, Skip{}, nil
+}
+
+// decodeContentItem decodes exactly one item of at most maxBytes, with a
+// base path, and the document's metadata from it.
+func decodeContentItem(data []byte, origin string, maxBytes int) (contentItem, govchat.Document, error) {
+	var it contentItem
+	if len(data) > maxBytes {
+		return it, govchat.Document{}, fmt.Errorf("%w: %s: %d bytes, limit %d", ErrTooLarge, origin, len(data), maxBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&it); err != nil {
+		return it, govchat.Document{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
+	}
+	if dec.More() {
+		return it, govchat.Document{}, fmt.Errorf("%w: %s: data after the item", ErrMalformed, origin)
+	}
+	if it.BasePath == nil || !strings.HasPrefix(*it.BasePath, "/") {
+		return it, govchat.Document{}, fmt.Errorf("%w: %s: base_path missing or not a path", ErrMalformed, origin)
+	}
+	doc, err := it.document(origin)
+	if err != nil {
+		return it, govchat.Document{}, fmt.Errorf("%w: %s: %w", ErrMalformed, origin, err)
+	}
+	return it, doc, nil
+}
+
+// skip says why an item is not indexed: the page is gone or withdrawn, or
+// its locale or schema is not one opts index. The zero Skip indexes it.
+func (it contentItem) skip(doc govchat.Document, opts ParseOptions) Skip {
+	switch it.SchemaName {
+	case "gone":
+		return Skip{Removed, ReasonGone}
+	case "redirect":
+		return Skip{Removed, ReasonRedirect}
+	case "vanish":
+		return Skip{Removed, ReasonVanish}
+	case "unpublishing":
+		return Skip{Removed, ReasonUnpublished}
+	}
+	if doc.Withdrawn {
+		return Skip{Removed, ReasonWithdrawn}
+	}
+	if opts.Locales != nil && !slices.Contains(opts.Locales, doc.Locale) {
+		return Skip{Unindexable, ReasonLocalePrefix + doc.Locale}
+	}
+	schemas := opts.Schemas
+	if schemas == nil {
+		schemas = DefaultSchemas()
+	}
+	if !slices.Contains(schemas, it.SchemaName) {
+		return Skip{Unindexable, ReasonSchemaPrefix + cmp.Or(it.SchemaName, "(none)")}
+	}
+	return Skip{}
 }
 
 // document fills a document's metadata from the item.

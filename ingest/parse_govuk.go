@@ -131,26 +131,9 @@ func descBlocks(desc string) []block {
 func itemSources(schema string, doc govchat.Document, d details) ([]source, error) {
 	base := doc.BasePath
 	lead := source{path: base, blocks: descBlocks(doc.Description)}
-	// fields appends one source per HTML field, each under its heading
-	// ("" for none), in page order.
 	fields := func(srcs []source, spec ...string) ([]source, error) {
-		for i := 0; i+1 < len(spec); i += 2 {
-			h, err := d.html(spec[i])
-			if err != nil {
-				return nil, err
-			}
-			if strings.TrimSpace(h) == "" {
-				continue
-			}
-			s := source{path: base, html: h}
-			if spec[i+1] != "" {
-				s.prefix = []string{spec[i+1]}
-			}
-			srcs = append(srcs, s)
-		}
-		return srcs, nil
+		return fieldSources(d, base, srcs, spec...)
 	}
-
 	switch schema {
 	case "guide", "travel_advice":
 		return partsSources(schema, doc, d, lead)
@@ -188,6 +171,27 @@ func itemSources(schema string, doc govchat.Document, d details) ([]source, erro
 		return manualSources(d, base, srcs)
 	}
 	return fields([]source{lead}, "body", "")
+}
+
+// fieldSources appends to srcs one source per HTML field of d named in
+// spec, which alternates field names and their headings ("" for none), in
+// page order. Empty fields are left out.
+func fieldSources(d details, base string, srcs []source, spec ...string) ([]source, error) {
+	for i := 0; i+1 < len(spec); i += 2 {
+		h, err := d.html(spec[i])
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		s := source{path: base, html: h}
+		if spec[i+1] != "" {
+			s.prefix = []string{spec[i+1]}
+		}
+		srcs = append(srcs, s)
+	}
+	return srcs, nil
 }
 
 // partsSources gives each part of a guide or travel advice page its own path

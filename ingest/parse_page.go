@@ -78,15 +78,7 @@ func ParsePage(data []byte, name string, opts ParseOptions) (govchat.Document, S
 		return doc, Skip{Unindexable, ReasonLocalePrefix + doc.Locale}, nil
 	}
 	lead := source{path: doc.BasePath, blocks: append(descBlocks(doc.Description), blocks...)}
-	chunks, err := buildChunks(doc, []source{lead}, opts.Chunk)
-	if err != nil {
-		return govchat.Document{}, Skip{}, fmt.Errorf("ingest: %s: %w", name, err)
-	}
-	if chunks == nil {
-		return doc, Skip{Unindexable, ReasonNoBodyText}, nil
-	}
-	doc.Chunks = chunks
-	return doc, Skip{}, nil
+	return withChunks(doc, []source{lead}, opts, name)
 }
 
 // normaliseLocale keeps the primary language subtag, lower-cased: "en-GB" is "en".
@@ -139,61 +131,64 @@ func parseHTMLPage(data []byte) (govchat.Document, []block, error) {
 	if err != nil {
 		return govchat.Document{}, nil, fmt.Errorf("parse html: %w", err)
 	}
-	var doc govchat.Document
-	var title, h1, main, body *xhtml.Node
+	var p pageParts
 	// Iterative walk: the parser already caps nesting, but a loop costs nothing.
 	stack := []*xhtml.Node{root}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if n.Type == xhtml.ElementNode {
-			switch n.DataAtom {
-			case atom.Html:
-				if doc.Locale == "" {
-					doc.Locale = attr(n, "lang")
-				}
-			case atom.Title:
-				if title == nil {
-					title = n
-				}
-			case atom.H1:
-				if h1 == nil {
-					h1 = n
-				}
-			case atom.Main:
-				if main == nil {
-					main = n
-				}
-			case atom.Body:
-				body = n
-			case atom.Link:
-				if strings.EqualFold(attr(n, "rel"), "canonical") && doc.BasePath == "" {
-					doc.BasePath = pathFromURL(attr(n, "href"))
-				}
-			case atom.Meta:
-				if strings.EqualFold(attr(n, "name"), "description") && doc.Description == "" {
-					doc.Description = collapseSpace(attr(n, "content"))
-				}
-			}
+			p.visit(n)
 		}
 		for c := n.LastChild; c != nil; c = c.PrevSibling {
 			stack = append(stack, c)
 		}
 	}
-	if title != nil {
-		doc.Title = collapseSpace(textContent(title))
+	doc := p.doc
+	if p.title != nil {
+		doc.Title = collapseSpace(textContent(p.title))
 	}
-	if doc.Title == "" && h1 != nil {
-		doc.Title = collapseSpace(textContent(h1))
+	if doc.Title == "" && p.h1 != nil {
+		doc.Title = collapseSpace(textContent(p.h1))
 	}
-	content := main
-	if content == nil {
-		content = body
-	}
+	content := cmp.Or(p.main, p.body)
 	if content == nil {
 		return doc, nil, nil
 	}
 	return doc, blocksFromNode(content), nil
+}
+
+// pageParts is what parseHTMLPage finds in a page's tree: the metadata of
+// <html>, the canonical <link> and the description <meta>, and the first
+// <title>, <h1> and <main> and the last <body>.
+type pageParts struct {
+	doc                   govchat.Document
+	title, h1, main, body *xhtml.Node
+}
+
+func (p *pageParts) visit(n *xhtml.Node) {
+	switch n.DataAtom {
+	case atom.Html:
+		if p.doc.Locale == "" {
+			p.doc.Locale = attr(n, "lang")
+		}
+	case atom.Title:
+		p.title = cmp.Or(p.title, n)
+	case atom.H1:
+		p.h1 = cmp.Or(p.h1, n)
+	case atom.Main:
+		p.main = cmp.Or(p.main, n)
+	case atom.Body:
+		p.body = n
+	case atom.Link:
+		if strings.EqualFold(attr(n, "rel"), "canonical") && p.doc.BasePath == "" {
+			p.doc.BasePath = pathFromURL(attr(n, "href"))
+		}
+	case atom.Meta:
+		if strings.EqualFold(attr(n, "name"), "description") && p.doc.Description == "" {
+			p.doc.Description = collapseSpace(attr(n, "content"))
+		}
+	}
 }
 
 func textContent(n *xhtml.Node) string {

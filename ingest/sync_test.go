@@ -49,6 +49,14 @@ func lexical(t *testing.T, dims int) *counting {
 	return &counting{Embedder: e}
 }
 
+// lexicalSyncer syncs into a schema of the test's own with a 32-dimension
+// lexical embedder.
+func lexicalSyncer(t *testing.T) (*store.Store, *ingest.Syncer) {
+	t.Helper()
+	st := storetest.New(t)
+	return st, ingest.NewSyncer(st, lexical(t, 32), nil)
+}
+
 func collect(t *testing.T, dir string) []ingest.Parsed {
 	t.Helper()
 	items, err := ingest.Collect(context.Background(), source.Dir{Path: dir}, ingest.ParseOptions{})
@@ -124,9 +132,8 @@ func TestSyncIsIncremental(t *testing.T) {
 
 func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
+	st, s := lexicalSyncer(t)
 	ctx := context.Background()
-	s := ingest.NewSyncer(st, lexical(t, 32), nil)
 	live := collect(t, "testdata/items/travel_advice--alt-country.json")
 	if len(live) != 1 || live[0].Remove {
 		t.Fatalf("live item parsed as %+v", live)
@@ -161,9 +168,8 @@ func TestWithdrawnAndGoneRemoveChunks(t *testing.T) {
 func TestVariantsPreferLiveAndStable(t *testing.T) {
 	t.Parallel()
 	corpusDir := corpustest.CorpusDir(t)
-	st := storetest.New(t)
+	_, s := lexicalSyncer(t)
 	ctx := context.Background()
-	s := ingest.NewSyncer(st, lexical(t, 32), nil)
 	dir := t.TempDir()
 	// Albania: two live variants and a withdrawn one at the same base path.
 	for _, name := range []string{"travel_advice--full-country.json", "travel_advice--withdrawn-full-country.json", "travel_advice--full-country-without-summary.json"} {
@@ -188,8 +194,7 @@ func TestVariantsPreferLiveAndStable(t *testing.T) {
 
 func TestOlderPayloadNeverOverwritesNewer(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
-	s := ingest.NewSyncer(st, lexical(t, 32), nil)
+	_, s := lexicalSyncer(t)
 	items := collect(t, "testdata/items/local_transaction--local_transaction.json")
 	newer := items[0]
 	newer.Doc.UpdatedAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -237,8 +242,7 @@ func TestCrashedRunCompletesOnRerun(t *testing.T) {
 
 func TestPruneAndDryRun(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
-	s := ingest.NewSyncer(st, lexical(t, 32), nil)
+	st, s := lexicalSyncer(t)
 	items := collect(t, "testdata/items")
 	mustSync(t, s, items, ingest.SyncOptions{})
 	docs, _ := chunkCount(t, st)

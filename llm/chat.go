@@ -132,21 +132,10 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 	defer scancel(nil)
 	timer := time.AfterFunc(c.cfg.FirstTokenTimeout, func() { scancel(errFirstToken) })
 	defer timer.Stop()
-	timeout := func(err error) error {
-		switch cause := context.Cause(sctx); {
-		case errors.Is(cause, errFirstToken):
-			return fmt.Errorf("%w: chat stream: no content within %s: %w", ErrTimeout, c.cfg.FirstTokenTimeout, err)
-		case errors.Is(cause, errIdle):
-			return fmt.Errorf("%w: chat stream: no content for %s: %w", ErrTimeout, c.cfg.IdleTimeout, err)
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			return fmt.Errorf("%w: chat stream: call deadline passed: %w", ErrTimeout, err)
-		}
-		return err
-	}
 
 	stream, err := c.api.CreateChatCompletionStream(sctx, req)
 	if err != nil {
-		return false, timeout(err)
+		return false, c.streamTimeout(ctx, sctx, err)
 	}
 	defer stream.Close()
 	var content strings.Builder
@@ -157,7 +146,7 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 		}
 		if err != nil {
 			res.Content = content.String()
-			return delivered, timeout(err)
+			return delivered, c.streamTimeout(ctx, sctx, err)
 		}
 		res.Model = cmp.Or(res.Model, chunk.Model)
 		if chunk.Usage != nil {
@@ -189,6 +178,21 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 	return delivered, nil
 }
 
+// streamTimeout names the timeout behind a stream's error, if one was:
+// the first token or the next one too slow (the cause of sctx, the
+// stream's context), or the call's deadline (ctx).
+func (c *Client) streamTimeout(ctx, sctx context.Context, err error) error {
+	switch cause := context.Cause(sctx); {
+	case errors.Is(cause, errFirstToken):
+		return fmt.Errorf("%w: chat stream: no content within %s: %w", ErrTimeout, c.cfg.FirstTokenTimeout, err)
+	case errors.Is(cause, errIdle):
+		return fmt.Errorf("%w: chat stream: no content for %s: %w", ErrTimeout, c.cfg.IdleTimeout, err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: chat stream: call deadline passed: %w", ErrTimeout, err)
+	}
+	return err
+}
+
 // Complete runs a non-streaming chat completion and returns its content,
 // retrying connection errors, 429 and 5xx.
 func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) {
@@ -198,12 +202,7 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(req.Timeout, c.cfg.Timeout))
 	defer cancel()
 	oreq := c.chatRequest(req, false)
-	var resp openai.ChatCompletionResponse
-	err := c.retry(ctx, "chat", func(ctx context.Context) error {
-		var err error
-		resp, err = c.api.CreateChatCompletion(ctx, oreq)
-		return err
-	})
+	resp, err := c.createChat(ctx, "chat", oreq)
 	if err != nil {
 		return "", err
 	}
@@ -212,6 +211,17 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest) (string, error) 
 		return "", fmt.Errorf("%w: chat: response has no choices", ErrUpstream)
 	}
 	return resp.Choices[0].Message.Content, nil
+}
+
+// createChat sends a non-streaming chat request, retried as retry allows.
+func (c *Client) createChat(ctx context.Context, op string, oreq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+	var resp openai.ChatCompletionResponse
+	err := c.retry(ctx, op, func(ctx context.Context) error {
+		var err error
+		resp, err = c.api.CreateChatCompletion(ctx, oreq)
+		return err
+	})
+	return resp, err
 }
 
 // Tool is a function the model must call: its name, what it is for, and
@@ -243,12 +253,7 @@ func (c *Client) CallToolUsage(ctx context.Context, req ChatRequest, tool Tool) 
 	oreq.Tools = []openai.Tool{{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 		Name: tool.Name, Description: tool.Description, Parameters: tool.Parameters}}}
 	oreq.ToolChoice = openai.ToolChoice{Type: openai.ToolTypeFunction, Function: openai.ToolFunction{Name: tool.Name}}
-	var resp openai.ChatCompletionResponse
-	err := c.retry(ctx, "chat tool call", func(ctx context.Context) error {
-		var err error
-		resp, err = c.api.CreateChatCompletion(ctx, oreq)
-		return err
-	})
+	resp, err := c.createChat(ctx, "chat tool call", oreq)
 	if err != nil {
 		return nil, Usage{}, err
 	}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/govchat/govchat/internal/wait"
 )
 
 // Errors callers can check with errors.Is. Each returned error wraps one of
@@ -235,15 +237,11 @@ func (c *Client) wait(ctx context.Context, attempt int, hint *retryHint) error {
 		d = time.Duration(rand.Int64N(int64(min(ceil, c.cfg.RetryMaxDelay)) + 1))
 	}
 	d = min(d, c.cfg.RetryMaxDelay)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+	if wait.For(ctx, d) {
 		return nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("%w: call deadline passed", ErrTimeout)
-		}
-		return fmt.Errorf("llm: %w", context.Cause(ctx))
 	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: call deadline passed", ErrTimeout)
+	}
+	return fmt.Errorf("llm: %w", context.Cause(ctx))
 }

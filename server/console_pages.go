@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/internal/htmlpage"
 	"github.com/govchat/govchat/store"
 )
 
@@ -86,15 +86,9 @@ func parseConsolePages() (*consolePages, error) {
 }
 
 func (p *consolePages) render(w http.ResponseWriter, status int, name string, d page) {
-	var buf bytes.Buffer
-	if err := p.sets[name].Execute(&buf, d); err != nil {
+	if err := htmlpage.Write(w, status, p.sets[name], d); err != nil {
 		http.Error(w, "Sorry, the page could not be shown.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // show renders a console page for a signed-in operator.

@@ -10,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/store/storetest"
@@ -37,14 +36,7 @@ func difyIndex(t *testing.T) (*store.Store, *countingSearcher) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	items, err := ingest.Collect(ctx, source.Dir{Path: "../ingest/testdata/pages"}, ingest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	corpusindex.Ingest(context.Background(), t, st, emb, "../ingest/testdata/pages")
 	return st, &countingSearcher{Searcher: retrieval.New(st, emb, retrieval.Options{})}
 }
 

@@ -25,10 +25,8 @@ func TestBenchHelpers(t *testing.T) {
 	q := store.SearchQuery{Vector: []float32{1, 0, 0, 0}, Text: "passport or VAT", TextConfig: "english", Limit: 10}
 	var found [][]int
 	for _, s := range []*store.Store{bulk, replaced} {
-		sp, err := s.EnsureSpace(ctx, "m", 4)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sp := mustSpace(ctx, t, s)
+		var err error
 		if s == bulk {
 			err = s.InsertDocuments(ctx, sp, docs, vecs)
 		}

@@ -19,14 +19,9 @@ func TestReadReplicaServesSearchesPrimaryTakesWrites(t *testing.T) {
 	ctx := ctxT(t)
 	fill := func(s *store.Store, path string, n int, words string) store.Space {
 		t.Helper()
-		sp, err := s.EnsureSpace(ctx, "m", 4)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sp := mustSpace(ctx, t, s)
 		d, v := doc(path, n, words)
-		if _, err := s.ReplaceDocument(ctx, sp, d, "digest-"+path, v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, d, "digest-"+path, v)
 		return sp
 	}
 	fill(primary, "/vat-registration", 3, "register for VAT threshold")

@@ -309,11 +309,7 @@ func (s *Store) SampleChunkTexts(ctx context.Context, n int) ([]ChunkText, error
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
-		var c ChunkText
-		err := r.Scan(&c.ID, &c.EmbedText)
-		return c, err
-	})
+	out, err := pgx.CollectRows(rows, scanChunkText)
 	if err != nil {
 		return nil, fmt.Errorf("store: sample chunks: %w", err)
 	}

@@ -11,17 +11,10 @@ import (
 )
 
 func TestTextTermsCountChunks(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	put := func(d govchat.Document, v [][]float32) {
 		t.Helper()
-		if _, err := s.ReplaceDocument(ctx, sp, d, "digest-"+fmt.Sprint(len(d.Chunks)), v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, d, "digest-"+fmt.Sprint(len(d.Chunks)), v)
 	}
 	check := func(step string, want map[string]int) {
 		t.Helper()
@@ -48,20 +41,13 @@ func TestTextTermsCountChunks(t *testing.T) {
 func fillTerms(t *testing.T, s *store.Store) store.Space {
 	t.Helper()
 	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := mustSpace(ctx, t, s)
 	for i := 0; i < 6; i++ {
 		d, v := doc(fmt.Sprintf("/common-%d", i), 5, "apply for a licence to trade")
-		if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, d, "x", v)
 	}
 	d, v := doc("/rare", 2, "apply for a zoetrope licence")
-	if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, d, "x", v)
 	return sp
 }
 
@@ -176,23 +162,14 @@ func TestSearchFullTextPlanIsBounded(t *testing.T) {
 }
 
 func TestSelectiveFilterScansExactly(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	for i := 0; i < 8; i++ {
 		d, v := doc(fmt.Sprintf("/english-%d", i), 5, "apply for a licence")
-		if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, d, "x", v)
 	}
 	d, v := doc("/welsh", 3, "gwneud cais am drwydded")
 	d.Locale = "cy"
-	if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, d, "x", v)
 	hnsw := fmt.Sprintf("Index Scan using embeddings_%d_hnsw", sp.ID)
 	for _, tc := range []struct {
 		name      string

@@ -239,10 +239,7 @@ func TestPoolerSafeQueryModes(t *testing.T) {
 
 func checkRoundTrip(ctx context.Context, t *testing.T, s *store.Store) {
 	t.Helper()
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := mustSpace(ctx, t, s)
 	d, v := doc("/passport-fees", 3, "passport fee renewal cost")
 	if _, err := s.ReplaceDocument(ctx, sp, d, "digest", v); err != nil {
 		t.Fatalf("ReplaceDocument() = %v", err)

@@ -191,6 +191,12 @@ type ChunkText struct {
 	EmbedText string
 }
 
+func scanChunkText(r pgx.CollectableRow) (ChunkText, error) {
+	var c ChunkText
+	err := r.Scan(&c.ID, &c.EmbedText)
+	return c, err
+}
+
 // MissingVectors returns up to limit chunks that have no vector in space.
 func (s *Store) MissingVectors(ctx context.Context, sp Space, limit int) ([]ChunkText, error) {
 	rows, err := s.pool.Query(ctx, s.q(`SELECT c.id, c.embed_text FROM {{schema}}.chunks c
@@ -199,11 +205,7 @@ func (s *Store) MissingVectors(ctx context.Context, sp Space, limit int) ([]Chun
 	if err != nil {
 		return nil, fmt.Errorf("store: find chunks without vectors: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
-		var c ChunkText
-		err := r.Scan(&c.ID, &c.EmbedText)
-		return c, err
-	})
+	out, err := pgx.CollectRows(rows, scanChunkText)
 	if err != nil {
 		return nil, fmt.Errorf("store: find chunks without vectors: %w", err)
 	}

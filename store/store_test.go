@@ -110,21 +110,14 @@ func doc(path string, n int, words string) (govchat.Document, [][]float32) {
 }
 
 func TestReplaceDocumentAndSearch(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	d1, v1 := doc("/vat-registration", 3, "register for VAT threshold")
 	d2, v2 := doc("/passport-fees", 2, "passport fee renewal cost")
 	for _, x := range []struct {
 		d govchat.Document
 		v [][]float32
 	}{{d1, v1}, {d2, v2}} {
-		if _, err := s.ReplaceDocument(ctx, sp, x.d, "digest-"+x.d.BasePath, x.v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, x.d, "digest-"+x.d.BasePath, x.v)
 	}
 	docs, chunks, err := s.ChunkCount(ctx)
 	if err != nil || docs != 2 || chunks != 5 {
@@ -193,17 +186,10 @@ func TestReplaceDocumentAndSearch(t *testing.T) {
 // A reader polling a page while it is replaced back and forth between a
 // 3-chunk and a 6-chunk version must only ever see 3 or 6 chunks.
 func TestReplaceDocumentIsAtomic(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	small, smallV := doc("/page", 3, "alpha")
 	big, bigV := doc("/page", 6, "beta")
-	if _, err := s.ReplaceDocument(ctx, sp, small, "a", smallV); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, small, "a", smallV)
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	seen := map[int]int{}
@@ -229,9 +215,7 @@ func TestReplaceDocumentIsAtomic(t *testing.T) {
 		if i%2 == 0 {
 			d, v = big, bigV
 		}
-		if _, err := s.ReplaceDocument(ctx, sp, d, fmt.Sprint(i), v); err != nil {
-			t.Fatal(err)
-		}
+		mustReplace(ctx, t, s, sp, d, fmt.Sprint(i), v)
 	}
 	close(done)
 	wg.Wait()
@@ -246,16 +230,9 @@ func TestReplaceDocumentIsAtomic(t *testing.T) {
 }
 
 func TestSearchUsesHNSWIndex(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	d, v := doc("/p", 4, "words")
-	if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, d, "x", v)
 	hnsw := fmt.Sprintf("Index Scan using embeddings_%d_hnsw", sp.ID)
 	seq := fmt.Sprintf("Seq Scan on embeddings_%d", sp.ID)
 	exact, err := s.ExplainSearch(ctx, sp, store.SearchQuery{Vector: []float32{1, 0, 0, 0}, Exact: true})

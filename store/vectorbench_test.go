@@ -3,24 +3,15 @@ package store_test
 import (
 	"slices"
 	"testing"
-
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // TestVectorIndexBenchHelpers: the index rebuilds and has a size; the halfvec
 // copy holds every vector, finds the same nearest chunks as the float32
 // vectors, lives in its own schema and is dropped without touching the store's.
 func TestVectorIndexBenchHelpers(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
-	sp, err := s.EnsureSpace(ctx, "m", 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, sp := newSpace(t)
 	d, v := doc("/p", 6, "words")
-	if _, err := s.ReplaceDocument(ctx, sp, d, "x", v); err != nil {
-		t.Fatal(err)
-	}
+	mustReplace(ctx, t, s, sp, d, "x", v)
 	if took, err := s.RebuildVectorIndex(ctx, sp, 64); err != nil || took <= 0 {
 		t.Fatalf("RebuildVectorIndex() = %v, %v", took, err)
 	}

@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/internal/htmlpage"
 )
 
 //go:embed templates/*.html
@@ -122,7 +123,39 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: parsing templates: %w", err)
 	}
-	h := &handler{opts: opts, page: page, assets: map[string]asset{}, mux: http.NewServeMux()}
+	assets, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{opts: opts, page: page, assets: assets, mux: http.NewServeMux()}
+
+	govukDir := filepath.Join(opts.Dir, "govuk")
+	if _, err := os.Stat(filepath.Join(govukDir, "app.css")); err == nil {
+		h.govuk = true
+	} else {
+		opts.Logger.Warn("web: GOV.UK Frontend assets not built; the page uses its own basic styles. Run `make web` to build them",
+			"dir", govukDir)
+	}
+
+	cop, err := crossOrigin(opts.TrustedOrigins)
+	if err != nil {
+		return nil, err
+	}
+	h.mux.HandleFunc("GET /{$}", h.serveIndex)
+	h.mux.HandleFunc("GET /accessibility", h.serveAccessibility)
+	// Cross-site posts are refused: see the package comment.
+	h.mux.Handle("POST /ask", cop.Handler(http.HandlerFunc(h.serveAsk)))
+	h.mux.HandleFunc("GET /assets/app.js", h.serveAsset("app.js"))
+	h.mux.HandleFunc("GET /assets/app.css", h.serveAsset("app.css"))
+	h.mux.HandleFunc("GET /assets/favicon.svg", h.serveAsset("favicon.svg"))
+	h.mux.Handle("GET /assets/govuk/", http.StripPrefix("/assets/govuk/", govukFiles(govukDir)))
+	return h, nil
+}
+
+// loadAssets reads the page's own static files, each with its content type
+// and an ETag from its digest.
+func loadAssets() (map[string]asset, error) {
+	assets := map[string]asset{}
 	for name, ct := range map[string]string{
 		"app.js":      "text/javascript; charset=utf-8",
 		"app.css":     "text/css; charset=utf-8",
@@ -133,19 +166,16 @@ func New(opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("web: reading %s: %w", name, err)
 		}
 		sum := sha256.Sum256(body)
-		h.assets[name] = asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		assets[name] = asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 	}
+	return assets, nil
+}
 
-	govukDir := filepath.Join(opts.Dir, "govuk")
-	if _, err := os.Stat(filepath.Join(govukDir, "app.css")); err == nil {
-		h.govuk = true
-	} else {
-		opts.Logger.Warn("web: GOV.UK Frontend assets not built; the page uses its own basic styles. Run `make web` to build them",
-			"dir", govukDir)
-	}
-
+// crossOrigin refuses cross-site posts, except from the trusted origins,
+// with a plain message.
+func crossOrigin(trusted []string) (*http.CrossOriginProtection, error) {
 	cop := http.NewCrossOriginProtection()
-	for _, o := range opts.TrustedOrigins {
+	for _, o := range trusted {
 		if err := cop.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("web: trusted origin %q: %w", o, err)
 		}
@@ -153,16 +183,7 @@ func New(opts Options) (http.Handler, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "This form must be sent from this service's own page.", http.StatusForbidden)
 	}))
-
-	h.mux.HandleFunc("GET /{$}", h.serveIndex)
-	h.mux.HandleFunc("GET /accessibility", h.serveAccessibility)
-	// Cross-site posts are refused: see the package comment.
-	h.mux.Handle("POST /ask", cop.Handler(http.HandlerFunc(h.serveAsk)))
-	h.mux.HandleFunc("GET /assets/app.js", h.serveAsset("app.js"))
-	h.mux.HandleFunc("GET /assets/app.css", h.serveAsset("app.css"))
-	h.mux.HandleFunc("GET /assets/favicon.svg", h.serveAsset("favicon.svg"))
-	h.mux.Handle("GET /assets/govuk/", http.StripPrefix("/assets/govuk/", govukFiles(govukDir)))
-	return h, nil
+	return cop, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -275,22 +296,7 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 	d := h.data()
 	question := strings.TrimSpace(r.PostForm.Get("question"))
 	d.ConversationID = validConversationID(r.PostForm.Get("conversation_id"))
-	switch n := utf8.RuneCountInString(question); {
-	case n == 0:
-		d.Error = "Enter your question"
-	case n > h.opts.MaxQuestionChars:
-		if reply, ok := h.crisisReply(question); ok {
-			// Too long to answer, never too long to signpost.
-			d.Turn = &turn{Question: question, Status: string(chat.StatusCrisis), Blocks: renderAnswer(reply, nil)}
-			h.render(w, http.StatusOK, d)
-			return
-		}
-		d.Error = fmt.Sprintf("Your question must be %d characters or fewer", h.opts.MaxQuestionChars)
-	}
-	if d.Error != "" {
-		d.Title = "Error: " + d.Title
-		d.Question = question
-		h.render(w, http.StatusUnprocessableEntity, d)
+	if h.refuseQuestion(w, d, question) {
 		return
 	}
 
@@ -309,6 +315,45 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 		h.renderRefusal(w, d, status, out, err)
 		return
 	}
+	answer := h.answerText(&out, err)
+	if out.ConversationID != "" {
+		d.ConversationID = out.ConversationID
+	}
+	t.Status = string(out.Status)
+	t.Refusal = out.Status == chat.StatusRefusedPII
+	t.Sources = linkable(out.Sources)
+	t.Blocks = renderAnswer(answer, t.Sources)
+	h.render(w, http.StatusOK, d)
+}
+
+// refuseQuestion answers an empty or too long question, and reports
+// whether it did: with the form again and the error, or with crisis
+// signposting, since a question is never too long to signpost.
+func (h *handler) refuseQuestion(w http.ResponseWriter, d pageData, question string) bool {
+	switch n := utf8.RuneCountInString(question); {
+	case n == 0:
+		d.Error = "Enter your question"
+	case n > h.opts.MaxQuestionChars:
+		if reply, ok := h.crisisReply(question); ok {
+			d.Turn = &turn{Question: question, Status: string(chat.StatusCrisis), Blocks: renderAnswer(reply, nil)}
+			h.render(w, http.StatusOK, d)
+			return true
+		}
+		d.Error = fmt.Sprintf("Your question must be %d characters or fewer", h.opts.MaxQuestionChars)
+	}
+	if d.Error == "" {
+		return false
+	}
+	d.Title = "Error: " + d.Title
+	d.Question = question
+	h.render(w, http.StatusUnprocessableEntity, d)
+	return true
+}
+
+// answerText is the text to show for an outcome: the answer, or a plain
+// message when answering failed (the outcome then counts as an error) or
+// gave no text.
+func (h *handler) answerText(out *chat.Outcome, err error) string {
 	answer := out.Answer
 	if err != nil {
 		h.opts.Logger.Error("web: answering a form question", "err", err)
@@ -322,14 +367,7 @@ func (h *handler) serveAsk(w http.ResponseWriter, r *http.Request) {
 	if answer == "" {
 		answer = fallbackMessage(out.Status)
 	}
-	if out.ConversationID != "" {
-		d.ConversationID = out.ConversationID
-	}
-	t.Status = string(out.Status)
-	t.Refusal = out.Status == chat.StatusRefusedPII
-	t.Sources = linkable(out.Sources)
-	t.Blocks = renderAnswer(answer, t.Sources)
-	h.render(w, http.StatusOK, d)
+	return answer
 }
 
 // refusalStatus is the HTTP status of a question the service's guards
@@ -428,14 +466,8 @@ func validConversationID(id string) string {
 }
 
 func (h *handler) render(w http.ResponseWriter, status int, d pageData) {
-	var buf bytes.Buffer
-	if err := h.page.Execute(&buf, d); err != nil {
+	if err := htmlpage.Write(w, status, h.page, d); err != nil {
 		h.opts.Logger.Error("web: rendering the page", "err", err)
 		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/govchat/govchat/internal/version"
+	"github.com/govchat/govchat/internal/wait"
 )
 
 // Defaults for ContentAPI fields left zero.
@@ -123,14 +124,10 @@ func (c ContentAPI) fetcher() *fetcher {
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if !wait.For(ctx, d) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 // Items fetches every path and calls yield with one Item per path, in the

@@ -217,12 +217,7 @@ func (w *sitemapWalk) basePath(loc string) (string, string) {
 // of them. The caller limits the bytes read.
 func parseSitemap(r io.Reader, maxLocs int) (index bool, locs []string, err error) {
 	d := xml.NewDecoder(r)
-	var (
-		stack []string
-		loc   []byte
-		inLoc bool
-		root  string
-	)
+	p := &sitemapParser{maxLocs: maxLocs}
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -231,52 +226,82 @@ func parseSitemap(r io.Reader, maxLocs int) (index bool, locs []string, err erro
 		if err != nil {
 			return false, nil, fmt.Errorf("malformed XML: %w", err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) == maxXMLDepth {
-				return false, nil, fmt.Errorf("malformed sitemap: elements nested more than %d deep", maxXMLDepth)
-			}
-			name := t.Name.Local
-			switch len(stack) {
-			case 0:
-				if name != "urlset" && name != "sitemapindex" {
-					return false, nil, fmt.Errorf("malformed sitemap: root element is <%s>, not <urlset> or <sitemapindex>", name)
-				}
-				root = name
-			case 2:
-				entry := "url"
-				if root == "sitemapindex" {
-					entry = "sitemap"
-				}
-				if name == "loc" && stack[1] == entry {
-					inLoc, loc = true, loc[:0]
-				}
-			}
-			stack = append(stack, name)
-		case xml.CharData:
-			if inLoc {
-				if len(loc)+len(t) > maxLocLen {
-					return false, nil, fmt.Errorf("malformed sitemap: <loc> longer than %d bytes", maxLocLen)
-				}
-				loc = append(loc, t...)
-			}
-		case xml.EndElement:
-			if inLoc && len(stack) == 3 {
-				inLoc = false
-				if s := strings.TrimSpace(string(loc)); s != "" {
-					if len(locs) == maxLocs {
-						return false, nil, fmt.Errorf("more than %d locations: %w", maxLocs, ErrTooManyURLs)
-					}
-					locs = append(locs, s)
-				}
-			}
-			stack = stack[:len(stack)-1]
-		case xml.Directive:
-			return false, nil, errors.New("malformed sitemap: DTDs and other directives are not allowed")
+		if err := p.token(tok); err != nil {
+			return false, nil, err
 		}
 	}
-	if root == "" {
+	if p.root == "" {
 		return false, nil, errors.New("malformed sitemap: no root element")
 	}
-	return root == "sitemapindex", locs, nil
+	return p.root == "sitemapindex", p.locs, nil
+}
+
+// sitemapParser is parseSitemap's state: the open elements, and the <loc>
+// being read.
+type sitemapParser struct {
+	maxLocs int
+	stack   []string
+	root    string
+	loc     []byte
+	inLoc   bool
+	locs    []string
+}
+
+func (p *sitemapParser) token(tok xml.Token) error {
+	switch t := tok.(type) {
+	case xml.StartElement:
+		return p.start(t.Name.Local)
+	case xml.CharData:
+		if p.inLoc {
+			if len(p.loc)+len(t) > maxLocLen {
+				return fmt.Errorf("malformed sitemap: <loc> longer than %d bytes", maxLocLen)
+			}
+			p.loc = append(p.loc, t...)
+		}
+	case xml.EndElement:
+		return p.end()
+	case xml.Directive:
+		return errors.New("malformed sitemap: DTDs and other directives are not allowed")
+	}
+	return nil
+}
+
+// start opens an element: the root must be a sitemap's, and a <loc> counts
+// only directly inside an entry (<url>, or <sitemap> in an index).
+func (p *sitemapParser) start(name string) error {
+	if len(p.stack) == maxXMLDepth {
+		return fmt.Errorf("malformed sitemap: elements nested more than %d deep", maxXMLDepth)
+	}
+	switch len(p.stack) {
+	case 0:
+		if name != "urlset" && name != "sitemapindex" {
+			return fmt.Errorf("malformed sitemap: root element is <%s>, not <urlset> or <sitemapindex>", name)
+		}
+		p.root = name
+	case 2:
+		entry := "url"
+		if p.root == "sitemapindex" {
+			entry = "sitemap"
+		}
+		if name == "loc" && p.stack[1] == entry {
+			p.inLoc, p.loc = true, p.loc[:0]
+		}
+	}
+	p.stack = append(p.stack, name)
+	return nil
+}
+
+// end closes an element, keeping the location a <loc> held.
+func (p *sitemapParser) end() error {
+	if p.inLoc && len(p.stack) == 3 {
+		p.inLoc = false
+		if s := strings.TrimSpace(string(p.loc)); s != "" {
+			if len(p.locs) == p.maxLocs {
+				return fmt.Errorf("more than %d locations: %w", p.maxLocs, ErrTooManyURLs)
+			}
+			p.locs = append(p.locs, s)
+		}
+	}
+	p.stack = p.stack[:len(p.stack)-1]
+	return nil
 }

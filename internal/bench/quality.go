@@ -61,6 +61,20 @@ func LoadDataset(path string) ([]Item, error) {
 	return items, nil
 }
 
+// LoadQuestions reads a JSON Lines question set and returns its questions
+// in order.
+func LoadQuestions(path string) ([]string, error) {
+	items, err := LoadDataset(path)
+	if err != nil {
+		return nil, err
+	}
+	qs := make([]string, 0, len(items))
+	for _, it := range items {
+		qs = append(qs, it.Question)
+	}
+	return qs, nil
+}
+
 // Ranker selects which rankers' passages a mode keeps.
 type Ranker string
 

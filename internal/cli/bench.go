@@ -177,20 +177,12 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	}
 	defer stk.Close()
 	st, emb := stk.store, stk.emb
-	if _, n, err := st.ChunkCount(ctx); err != nil {
+	if err := benchFill(ctx, io, st, emb, *from, *corpus, *seed, *chunks); err != nil {
 		return err
-	} else if n == 0 {
-		if err := benchFill(ctx, io, st, emb, *from, *corpus, *seed, *chunks); err != nil {
-			return err
-		}
 	}
-	items, err := bench.LoadDataset(*dataset)
+	qs, err := bench.LoadQuestions(*dataset)
 	if err != nil {
 		return err
-	}
-	var qs []string
-	for _, it := range items {
-		qs = append(qs, it.Question)
 	}
 	opts, err := searchOptions(cfg)
 	if err != nil {
@@ -216,9 +208,13 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 	return nil
 }
 
-// benchFill fills st with about chunks chunks made from the corpus in from:
-// distinct pages (bench.Synth) or replicated ones (bench.Replicate).
+// benchFill fills st, unless it already holds chunks, with about chunks
+// chunks made from the corpus in from: distinct pages (bench.Synth) or
+// replicated ones (bench.Replicate).
 func benchFill(ctx context.Context, io IO, st *store.Store, emb embedder, from, corpus string, seed uint64, chunks int) error {
+	if _, n, err := st.ChunkCount(ctx); err != nil || n > 0 {
+		return err
+	}
 	items, err := collectCorpus(ctx, from)
 	if err != nil {
 		return err

@@ -44,29 +44,26 @@ func run(ctx context.Context, env map[string]string, args ...string) (code int, 
 	return code, out.String(), errb.String()
 }
 
-// testSchema names a fresh schema for a test that runs commands, marks the
-// test parallel (each has its own schema) and drops the schema at the end.
-func testSchema(t *testing.T, name string) (url, schema string) {
+// schemaEnv is the environment for a test that runs commands in a fresh
+// schema, with the key, value pairs in kv set. It marks the test parallel
+// (each has its own schema) and drops the schema at the end.
+func schemaEnv(t *testing.T, name string, kv ...string) map[string]string {
 	t.Helper()
 	t.Parallel()
-	url = storetest.URL(t)
-	schema = fmt.Sprintf("test_%s_%d", name, time.Now().UnixNano()%1e9)
+	url := storetest.URL(t)
+	schema := fmt.Sprintf("test_%s_%d", name, time.Now().UnixNano()%1e9)
 	t.Cleanup(func() { storetest.DropSchema(t, url, schema) })
-	return url, schema
+	return withEnv(map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema}, kv...)
 }
 
 // TestOpenAIDefaults runs ingest, index status, serve, ask and eval through
 // the real command wiring with only the documented variables of an
 // OpenAI-compatible setup: no dimensions, no model names, no floor.
 func TestOpenAIDefaults(t *testing.T) {
-	url, schema := testSchema(t, "openai")
 	fake := llmtest.NewServer(t)
 	fake.Dims = 24
 	fake.Answer = "Your bins are collected every week [1]."
-	env := map[string]string{
-		"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema,
-		"GOVCHAT_EMBEDDER": "openai", "OPENAI_BASE_URL": fake.URL, "OPENAI_API_KEY": "test-key",
-	}
+	env := schemaEnv(t, "openai", "GOVCHAT_EMBEDDER", "openai", "OPENAI_BASE_URL", fake.URL, "OPENAI_API_KEY", "test-key")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 

@@ -17,10 +17,9 @@ import (
 // --min recall_at_5=0.6, which it accepts. On these four pages even
 // pseudo-random vectors rank well, since full-text search carries them.
 func TestReembedGate(t *testing.T) {
-	url, schema := testSchema(t, "gate")
+	base := schemaEnv(t, "gate", "GOVCHAT_VECTORS_FILE", corpustest.VectorsFile(t))
 	fake := llmtest.NewServer(t)
 	fake.Dims = 16
-	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": corpustest.VectorsFile(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	lexical := withEnv(base, "GOVCHAT_EMBEDDER", "lexical")
@@ -67,10 +66,9 @@ func TestReembedGate(t *testing.T) {
 // space passes and is switched to.
 func TestReembedGateOnCorpus(t *testing.T) {
 	corpus, dev, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
-	url, schema := testSchema(t, "gatecorpus")
+	base := schemaEnv(t, "gatecorpus", "GOVCHAT_VECTORS_FILE", vectors)
 	fake := llmtest.NewServer(t)
 	fake.Dims = 64
-	base := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_VECTORS_FILE": vectors}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	mustRun(ctx, t, withEnv(base, "GOVCHAT_EMBEDDER", "lexical"), "ingest", "--from", corpus)

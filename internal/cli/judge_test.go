@@ -15,13 +15,12 @@ import (
 // TestEvalJudge answers offline and has a judge on the fake server grade
 // the answers, configured only by the GOVCHAT_JUDGE_* settings.
 func TestEvalJudge(t *testing.T) {
-	url, schema := testSchema(t, "judge")
 	fake := llmtest.NewServer(t)
 	for range 10 {
 		fake.QueueChat(llmtest.Reply{ToolName: "grade_answer", ToolArguments: `{"faithfulness":0.8,"relevancy":0.9,"reason":"fine"}`})
 	}
-	env := map[string]string{"DATABASE_URL": url, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_EMBEDDER": "lexical",
-		"GOVCHAT_COMPOSER": "offline", "GOVCHAT_JUDGE_BASE_URL": fake.URL, "GOVCHAT_JUDGE_MODEL": "judge-x", "GOVCHAT_JUDGE_API_KEY": "secret-judge-key"}
+	env := schemaEnv(t, "judge", "GOVCHAT_EMBEDDER", "lexical", "GOVCHAT_COMPOSER", "offline",
+		"GOVCHAT_JUDGE_BASE_URL", fake.URL, "GOVCHAT_JUDGE_MODEL", "judge-x", "GOVCHAT_JUDGE_API_KEY", "secret-judge-key")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	mustRun(ctx, t, env, "ingest", "--from", testPages)

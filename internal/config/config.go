@@ -8,7 +8,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,32 +248,42 @@ func RegisterFlags(fs *flag.FlagSet, names ...string) {
 }
 
 func (c Config) validate() error {
-	var errs []error
-	oneOf := func(name, v string, ok ...string) {
-		for _, o := range ok {
-			if v == o {
-				return
-			}
-		}
-		errs = append(errs, fmt.Errorf("config: %s is %q; want one of %s", name, v, strings.Join(ok, ", ")))
+	errs := []error{
+		oneOf("GOVCHAT_EMBEDDER", c.Embedder, "local", "lexical", "openai"),
+		oneOf("GOVCHAT_COMPOSER", c.Composer, "auto", "offline", "llm"),
+		oneOf("GOVCHAT_OPENAI_API_TYPE", c.OpenAIAPIType, "openai", "azure"),
+		oneOf("GOVCHAT_LOG_FORMAT", c.LogFormat, "text", "json"),
+		oneOf("GOVCHAT_LOG_LEVEL", c.LogLevel, "debug", "info", "warn", "error"),
 	}
-	oneOf("GOVCHAT_EMBEDDER", c.Embedder, "local", "lexical", "openai")
-	oneOf("GOVCHAT_COMPOSER", c.Composer, "auto", "offline", "llm")
-	oneOf("GOVCHAT_OPENAI_API_TYPE", c.OpenAIAPIType, "openai", "azure")
-	oneOf("GOVCHAT_LOG_FORMAT", c.LogFormat, "text", "json")
-	oneOf("GOVCHAT_LOG_LEVEL", c.LogLevel, "debug", "info", "warn", "error")
+	errs = append(errs, c.limitErrors()...)
+	if c.Embedder == "openai" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
+		errs = append(errs, errors.New("config: GOVCHAT_EMBEDDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL"))
+	}
+	if c.Composer == "llm" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
+		errs = append(errs, errors.New("config: GOVCHAT_COMPOSER=llm needs OPENAI_API_KEY or OPENAI_BASE_URL"))
+	}
+	return errors.Join(errs...)
+}
+
+// oneOf is an error naming the setting unless v is one of ok.
+func oneOf(name, v string, ok ...string) error {
+	if slices.Contains(ok, v) {
+		return nil
+	}
+	return fmt.Errorf("config: %s is %q; want one of %s", name, v, strings.Join(ok, ", "))
+}
+
+// limitErrors checks the numbers and durations that must be positive or
+// within bounds.
+func (c Config) limitErrors() []error {
+	var errs []error
 	positive := map[string]int{
 		"GOVCHAT_MAX_QUESTION_CHARS": c.MaxQuestionChars, "GOVCHAT_MAX_MESSAGE_BYTES": c.MaxMessageBytes,
 		"GOVCHAT_MAX_CONNECTIONS": c.MaxConnections, "GOVCHAT_TOP_K": c.TopK, "GOVCHAT_CHUNK_MAX_TOKENS": c.ChunkMaxTokens,
 		"GOVCHAT_MAX_PER_PAGE": c.MaxPerPage, "GOVCHAT_MAX_CONNECTIONS_PER_IP": c.MaxConnsPerIP,
 		"GOVCHAT_MAX_HTTP_CONNECTIONS": c.MaxHTTPConns, "GOVCHAT_DB_MAX_CONNS": c.DBMaxConns,
 	}
-	names := make([]string, 0, len(positive))
-	for n := range positive {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(positive)) {
 		if positive[n] <= 0 {
 			errs = append(errs, fmt.Errorf("config: %s must be above 0", n))
 		}
@@ -301,13 +312,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("config: %s must be above 0", d.name))
 		}
 	}
-	if c.Embedder == "openai" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
-		errs = append(errs, errors.New("config: GOVCHAT_EMBEDDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL"))
-	}
-	if c.Composer == "llm" && c.OpenAIAPIKey == "" && c.OpenAIBaseURL == "" {
-		errs = append(errs, errors.New("config: GOVCHAT_COMPOSER=llm needs OPENAI_API_KEY or OPENAI_BASE_URL"))
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // UseLLM reports whether answers are composed by an LLM.

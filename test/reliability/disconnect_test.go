@@ -10,15 +10,13 @@ import (
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/llm/llmtest"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // TestClientLeavesMidStream: when the citizen goes away during an answer
 // (the delta callback fails, or the request context ends), the request to
 // the model is cancelled and every goroutine the answer started ends.
 func TestClientLeavesMidStream(t *testing.T) {
-	st := storetest.New(t)
-	ret := index(t, st, writePages(t, guidance))
+	st, ret := newIndex(t, writePages(t, guidance))
 	chunks := make([]string, 40)
 	for i := range chunks {
 		chunks[i] = "You can renew your passport online [1]. "

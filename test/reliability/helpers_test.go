@@ -10,12 +10,12 @@ import (
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
-	"github.com/govchat/govchat/ingest"
-	"github.com/govchat/govchat/ingest/source"
+	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
+	"github.com/govchat/govchat/store/storetest"
 )
 
 // hangGuard bounds every wait in these tests: far above how long anything
@@ -101,14 +101,16 @@ func index(t testing.TB, st *store.Store, dir string) *retrieval.Searcher {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
-	items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
+	corpusindex.Ingest(ctx, t, st, emb, dir)
 	return retrieval.New(st, emb, retrieval.Options{})
+}
+
+// newIndex ingests dir into a schema of the test's own and returns the
+// store and a retriever over it.
+func newIndex(t testing.TB, dir string) (*store.Store, *retrieval.Searcher) {
+	t.Helper()
+	st := storetest.New(t)
+	return st, index(t, st, dir)
 }
 
 // fakeLLM starts the fake OpenAI server and a client for it whose every

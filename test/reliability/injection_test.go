@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 const (
@@ -49,8 +48,7 @@ const hostileQuestion = "Can I get a Council Tax discount if I live alone?"
 // never repeats the instruction hidden in it.
 func TestInjectedPageOffline(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
-	ret := index(t, st, hostilePages(t))
+	st, ret := newIndex(t, hostilePages(t))
 	p := chat.NewPipeline(ret, st, nil, chat.Config{}, nil)
 	out, err := askGuarded(t, context.Background(), p, chat.Request{Question: hostileQuestion}, chat.Events{})
 	if err != nil {
@@ -72,8 +70,7 @@ func TestInjectedPageOffline(t *testing.T) {
 // not reach it at all, and it cannot close the element.
 func TestInjectedPageScreenedForLLM(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
-	ret := index(t, st, hostilePages(t))
+	st, ret := newIndex(t, hostilePages(t))
 	srv, client := fakeLLM(t, 10*time.Second)
 	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second}, nil)
 	if _, err := askGuarded(t, context.Background(), p, chat.Request{Question: hostileQuestion}, chat.Events{}); err != nil {
@@ -116,8 +113,7 @@ func TestInjectedPageScreenedForLLM(t *testing.T) {
 // the answer goes out.
 func TestInventedContactNotSent(t *testing.T) {
 	t.Parallel()
-	st := storetest.New(t)
-	ret := index(t, st, hostilePages(t))
+	st, ret := newIndex(t, hostilePages(t))
 	srv, client := fakeLLM(t, 10*time.Second)
 	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second, LLMChecks: false}, nil)
 	srv.Answer = "You can get a 25% discount if you live alone [1]. " +

@@ -7,15 +7,13 @@ import (
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/llm/llmtest"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // TestLLMFaultsGiveFallback: whatever the model does wrong, the citizen gets
 // the fallback ("these pages may help", with sources) once the configured
 // timeout has passed, never a hang or an error.
 func TestLLMFaultsGiveFallback(t *testing.T) {
-	st := storetest.New(t)
-	ret := index(t, st, writePages(t, guidance))
+	st, ret := newIndex(t, writePages(t, guidance))
 	const timeout = 2 * time.Second
 	for _, tc := range []struct {
 		name  string

@@ -14,7 +14,6 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/server"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 type wsMessage struct {
@@ -25,8 +24,7 @@ type wsMessage struct {
 // streams a cited sentence every 100 ms for a few seconds.
 func slowLLMServer(t *testing.T) (*server.Server, *llmtest.Server, func()) {
 	t.Helper()
-	st := storetest.New(t)
-	ret := index(t, st, writePages(t, guidance))
+	st, ret := newIndex(t, writePages(t, guidance))
 	srv, client := fakeLLM(t, 30*time.Second)
 	chunks := make([]string, 30)
 	for i := range chunks {

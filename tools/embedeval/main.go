@@ -73,11 +73,21 @@ func run(ctx context.Context, w io.Writer, vectorPath, corpusDir, evalPath strin
 		return err
 	}
 	fmt.Fprintf(w, "%d passages, %d questions; vectors loaded in %s\n\n", len(passages), len(questions), time.Since(start).Round(time.Millisecond))
-
-	type candidate struct {
-		label string
-		emb   embedder
+	cands, err := candidates(vec, sweep)
+	if err != nil {
+		return err
 	}
+	return printTable(ctx, w, cands, passages, questions)
+}
+
+type candidate struct {
+	label string
+	emb   embedder
+}
+
+// candidates are the embedders compared: lexical only, GloVe-SIF only and
+// the local default, and with sweep a grid of SIF and lexical settings.
+func candidates(vec *embed.Vectors, sweep bool) ([]candidate, error) {
 	var cands []candidate
 	add := func(label string, e embedder, err error) error {
 		if err != nil {
@@ -88,33 +98,39 @@ func run(ctx context.Context, w io.Writer, vectorPath, corpusDir, evalPath strin
 	}
 	lex256, err := embed.NewLexical(256)
 	if err := add("lexical-only (hashed words, 256d)", lex256, err); err != nil {
-		return err
+		return nil, err
 	}
 	glove, err := embed.NewLocalFromVectors(vec, embed.WithLexicalDims(0))
 	if err := add("GloVe-SIF only (100d)", glove, err); err != nil {
-		return err
+		return nil, err
 	}
 	def, err := embed.NewLocalFromVectors(vec)
 	if err := add("local default (GloVe-SIF + lexical)", def, err); err != nil {
-		return err
+		return nil, err
 	}
-	if sweep {
-		for _, a := range []float64{1e-5, 3e-5, 1e-4, 3e-4, 1e-3} {
-			e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(0))
-			if err := add(fmt.Sprintf("GloVe-SIF only a=%g", a), e, err); err != nil {
-				return err
-			}
-			for _, lw := range []float64{0.2, 0.3, 0.4, 0.5} {
-				for _, ld := range []int{156, 412} {
-					e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(ld), embed.WithLexicalWeight(lw))
-					if err := add(fmt.Sprintf("local a=%g λ=%.2f lex=%d", a, lw, ld), e, err); err != nil {
-						return err
-					}
+	if !sweep {
+		return cands, nil
+	}
+	for _, a := range []float64{1e-5, 3e-5, 1e-4, 3e-4, 1e-3} {
+		e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(0))
+		if err := add(fmt.Sprintf("GloVe-SIF only a=%g", a), e, err); err != nil {
+			return nil, err
+		}
+		for _, lw := range []float64{0.2, 0.3, 0.4, 0.5} {
+			for _, ld := range []int{156, 412} {
+				e, err := embed.NewLocalFromVectors(vec, embed.WithSIF(a), embed.WithLexicalDims(ld), embed.WithLexicalWeight(lw))
+				if err := add(fmt.Sprintf("local a=%g λ=%.2f lex=%d", a, lw, ld), e, err); err != nil {
+					return nil, err
 				}
 			}
 		}
 	}
+	return cands, nil
+}
 
+// printTable embeds the passages and questions with each candidate and
+// writes a Markdown row of its retrieval scores.
+func printTable(ctx context.Context, w io.Writer, cands []candidate, passages []passage, questions []question) error {
 	texts := make([]string, len(passages))
 	for i, p := range passages {
 		texts[i] = p.text

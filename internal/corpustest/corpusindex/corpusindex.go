@@ -1,5 +1,6 @@
 // Package corpusindex is the shared corpus ingested once per test binary
-// with the local embedder, for tests of retrieval and chat.
+// with the local embedder, for tests of retrieval and chat; Ingest puts any
+// other directory of pages into a test's store the same way.
 package corpusindex
 
 import (
@@ -38,18 +39,24 @@ func Shared(t testing.TB) Index {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx := context.Background()
-		items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		Ingest(context.Background(), t, st, emb, dir)
 		index = Index{Store: st, Embedder: emb}
 	})
 	if index.Store == nil {
 		t.Fatal("the corpus index failed to build in an earlier test")
 	}
 	return index
+}
+
+// Ingest parses the pages in dir and syncs them into st with emb, as
+// `govchat ingest` would; any failure fails the test.
+func Ingest(ctx context.Context, t testing.TB, st *store.Store, emb ingest.Embedder, dir string) {
+	t.Helper()
+	items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
+	if err != nil {
+		t.Fatalf("collecting %s: %v", dir, err)
+	}
+	if _, err := ingest.NewSyncer(st, emb, nil).Sync(ctx, items, ingest.SyncOptions{}); err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
 }
