@@ -442,10 +442,7 @@ func TestSignpostThenAnswer(t *testing.T) {
 // router, and the model's answer follows it.
 func TestSignpostThenAnswerWithLLM(t *testing.T) {
 	fx := corpus(t)
-	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
-		RetryBaseDelay: time.Millisecond, Timeout: 10 * time.Second, FirstTokenTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second})
-	t.Cleanup(c.Close)
+	srv, c := fakeLLM(t, 10*time.Second, 1)
 	p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: 10 * time.Second, Router: vectorRouter(t).WithCrisisBand(0, 1.01)}, nil)
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"It costs £75.50 ", "to renew online [1]."}})
 	out, err := p.Ask(context.Background(), chat.Request{Question: "How much does it cost to renew a passport online?", Replay: true}, chat.Events{})

@@ -196,14 +196,6 @@ func NewRouter(examples []RouteExample, enc Encoder, dims int) *Router {
 // is trained on (chat/routedata/train.jsonl).
 func BuiltinRoutingSet() ([]RouteExample, error) { return ParseRouteExamples(routeTrainData) }
 
-// Features names the router's features, for logs and reports.
-func (r *Router) Features() string {
-	if r.model.feat.dims > 0 {
-		return "lexical+vectors"
-	}
-	return "lexical"
-}
-
 // Route labels a normalised question. Crisis comes first, before personal
 // data: a person in distress who also typed a phone number still needs
 // the signposting.
@@ -377,7 +369,3 @@ var smallTalk = map[Label]bool{LabelGreetings: true, LabelPositiveAck: true, Lab
 func asksSomething(q string) bool {
 	return strings.Contains(q, "?") && len(strings.Fields(q)) > 3
 }
-
-// Probabilities returns the offline model's probability for every label,
-// for `govchat search` and evaluation.
-func (r *Router) Probabilities(q string) map[Label]float64 { return r.model.predict(q) }
