@@ -178,7 +178,7 @@ func Settings() []Setting {
 		{"GOVCHAT_TOP_K", "top-k", "6", "Passages given to the composer.", integer(func(c *Config) *int { return &c.TopK })},
 		{"GOVCHAT_EF_SEARCH", "ef-search", "200", "hnsw.ef_search for each query.", integer(func(c *Config) *int { return &c.EfSearch })},
 		{"GOVCHAT_MAX_PER_PAGE", "max-per-page", "2", "Most passages from one page.", integer(func(c *Config) *int { return &c.MaxPerPage })},
-		{"GOVCHAT_PAGE_CHUNKS", "page-chunks", "8", "Sections of the best page read after the ranked passages, so an answer can use the rest of that page (docs/retrieval.md); 0 turns it off.", integer(func(c *Config) *int { return &c.PageChunks })},
+		{"GOVCHAT_PAGE_CHUNKS", "page-chunks", "8", "Sections read from each of the best two pages after the ranked passages, so an answer can use the rest of those pages (docs/retrieval.md); 0 turns it off.", integer(func(c *Config) *int { return &c.PageChunks })},
 		{"GOVCHAT_DOC_TYPE_WEIGHTS", "doc-type-weights", "", "Overrides of document-type weights, e.g. `guide=2,news_story=0.5`.", str(func(c *Config) *string { return &c.DocTypeWeights })},
 		{"GOVCHAT_MIN_VECTOR_SCORE", "min-vector-score", "-1", "\"No content\" floor: best cosine similarity needed when full-text is weak; -1 uses the floor calibrated for the index's embedding space (docs/retrieval.md).", float(func(c *Config) *float64 { return &c.MinVectorScore })},
 		{"GOVCHAT_MIN_TEXT_SCORE", "min-text-score", "-1", "\"No content\" floor: full-text strength that alone counts as a match; -1 uses the embedding space's calibrated floor.", float(func(c *Config) *float64 { return &c.MinTextScore })},
