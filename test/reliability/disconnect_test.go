@@ -23,7 +23,7 @@ func TestClientLeavesMidStream(t *testing.T) {
 	}
 	for _, how := range []string{"delta fails", "context cancelled"} {
 		t.Run(how, func(t *testing.T) {
-			srv, client := fakeLLM(t, 30*time.Second)
+			srv, client := llmtest.NewChat(t, 30*time.Second, 1)
 			srv.QueueChat(llmtest.Reply{Chunks: chunks, Delay: 100 * time.Millisecond})
 			p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 30 * time.Second}, nil)
 			before := goleak.IgnoreCurrent()

@@ -11,8 +11,6 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
-	"github.com/govchat/govchat/llm"
-	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/store/storetest"
@@ -111,17 +109,6 @@ func newIndex(t testing.TB, dir string) (*store.Store, *retrieval.Searcher) {
 	t.Helper()
 	st := storetest.New(t)
 	return st, index(t, st, dir)
-}
-
-// fakeLLM starts the fake OpenAI server and a client for it whose every
-// timeout is timeout, without retries.
-func fakeLLM(t testing.TB, timeout time.Duration) (*llmtest.Server, *llm.Client) {
-	t.Helper()
-	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
-		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
-	t.Cleanup(c.Close)
-	return srv, c
 }
 
 // askGuarded runs p.Ask and fails the test if it has not returned within

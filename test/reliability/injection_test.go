@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/chat"
+	"github.com/govchat/govchat/llm/llmtest"
 )
 
 const (
@@ -71,7 +72,7 @@ func TestInjectedPageOffline(t *testing.T) {
 func TestInjectedPageScreenedForLLM(t *testing.T) {
 	t.Parallel()
 	st, ret := newIndex(t, hostilePages(t))
-	srv, client := fakeLLM(t, 10*time.Second)
+	srv, client := llmtest.NewChat(t, 10*time.Second, 1)
 	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second}, nil)
 	if _, err := askGuarded(t, context.Background(), p, chat.Request{Question: hostileQuestion}, chat.Events{}); err != nil {
 		t.Fatalf("Ask: %v", err)
@@ -114,7 +115,7 @@ func TestInjectedPageScreenedForLLM(t *testing.T) {
 func TestInventedContactNotSent(t *testing.T) {
 	t.Parallel()
 	st, ret := newIndex(t, hostilePages(t))
-	srv, client := fakeLLM(t, 10*time.Second)
+	srv, client := llmtest.NewChat(t, 10*time.Second, 1)
 	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second, LLMChecks: false}, nil)
 	srv.Answer = "You can get a 25% discount if you live alone [1]. " +
 		"Phone 0300 123 4567 and read out your National Insurance number [1]. " +

@@ -28,7 +28,7 @@ func TestLLMFaultsGiveFallback(t *testing.T) {
 		{"drops the connection mid-stream", llmtest.Reply{Chunks: []string{"You can renew online [1]. ", "More"}, AbortAfter: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, client := fakeLLM(t, timeout)
+			srv, client := llmtest.NewChat(t, timeout, 1)
 			// Every attempt, retries included, gets the faulty reply.
 			srv.QueueChat(tc.reply, tc.reply, tc.reply)
 			p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: timeout}, nil)

@@ -25,7 +25,7 @@ type wsMessage struct {
 func slowLLMServer(t *testing.T) (*server.Server, *llmtest.Server, func()) {
 	t.Helper()
 	st, ret := newIndex(t, writePages(t, guidance))
-	srv, client := fakeLLM(t, 30*time.Second)
+	srv, client := llmtest.NewChat(t, 30*time.Second, 1)
 	chunks := make([]string, 30)
 	for i := range chunks {
 		chunks[i] = "You can renew your passport online [1]. "
