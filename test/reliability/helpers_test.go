@@ -11,6 +11,7 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
+	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 	"github.com/govchat/govchat/store/storetest"
@@ -109,6 +110,15 @@ func newIndex(t testing.TB, dir string) (*store.Store, *retrieval.Searcher) {
 	t.Helper()
 	st := storetest.New(t)
 	return st, index(t, st, dir)
+}
+
+// llmPipeline is a pipeline over st and ret that composes with a new fake
+// model; timeout is each of the model client's timeouts and the pipeline's
+// LLM timeout. The client closes when the test ends, or sooner with closeLLM.
+func llmPipeline(t testing.TB, st *store.Store, ret *retrieval.Searcher, timeout time.Duration) (p *chat.Pipeline, srv *llmtest.Server, closeLLM func()) {
+	t.Helper()
+	srv, client := llmtest.NewChat(t, timeout, 1)
+	return chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: timeout}, nil), srv, client.Close
 }
 
 // askGuarded runs p.Ask and fails the test if it has not returned within
