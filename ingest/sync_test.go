@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
@@ -24,7 +25,7 @@ import (
 // counting wraps a real embedder and counts the texts it embeds; it can be
 // told to fail after a number of calls, to simulate a crash mid-run.
 type counting struct {
-	ingest.Embedder
+	govchat.Embedder
 	texts     atomic.Int64
 	calls     atomic.Int64
 	failAfter int64
