@@ -1,25 +1,10 @@
 // Package govchat holds the domain types shared by every part of govchat:
-// the documents and chunks that ingest writes, the passages that retrieval
-// returns to the chat pipeline, and the embedding model both of them use. It
-// has no dependencies beyond the standard library, so every other package can
-// import it.
+// the documents and chunks that ingest writes, and the passages that
+// retrieval returns to the chat pipeline. It has no dependencies beyond the
+// standard library, so every other package can import it.
 package govchat
 
-import (
-	"context"
-	"time"
-)
-
-// Embedder is an embedding model: it turns texts into vectors. Ingest writes
-// the index with one and retrieval must search it with the same one (the
-// store keeps the vectors of each model and dimension apart), so both take
-// this interface. Dimensions is 0 while a model used at its own length has
-// not yet answered.
-type Embedder interface {
-	Embed(ctx context.Context, texts []string) ([][]float32, error)
-	Model() string
-	Dimensions() int
-}
+import "time"
 
 // Document is one indexable page: a content item at a base path in one locale.
 // Parsers fill everything but ID and Digest-derived state; the store assigns ID.

@@ -16,6 +16,13 @@ import (
 	"github.com/govchat/govchat/store"
 )
 
+// Embedder turns texts into vectors.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
+
 // Store is what sync needs from the database.
 type Store interface {
 	EnsureSpace(ctx context.Context, model string, dims int) (store.Space, error)
@@ -86,12 +93,12 @@ type SyncOptions struct {
 // Syncer makes the index equal to what a source publishes.
 type Syncer struct {
 	store Store
-	emb   govchat.Embedder
+	emb   Embedder
 	log   *slog.Logger
 }
 
 // NewSyncer returns a Syncer. log may be nil.
-func NewSyncer(st Store, emb govchat.Embedder, log *slog.Logger) *Syncer {
+func NewSyncer(st Store, emb Embedder, log *slog.Logger) *Syncer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -449,7 +456,7 @@ func (s *Syncer) dimensions(ctx context.Context) (int, error) { return Dimension
 // Dimensions is emb's vector length. An embedder that reports 0 (a model
 // used at its own length) learns it from its first response, so one short
 // text is embedded to ask.
-func Dimensions(ctx context.Context, emb govchat.Embedder) (int, error) {
+func Dimensions(ctx context.Context, emb Embedder) (int, error) {
 	if d := emb.Dimensions(); d > 0 {
 		return d, nil
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
@@ -25,7 +24,7 @@ import (
 // counting wraps a real embedder and counts the texts it embeds; it can be
 // told to fail after a number of calls, to simulate a crash mid-run.
 type counting struct {
-	govchat.Embedder
+	ingest.Embedder
 	texts     atomic.Int64
 	calls     atomic.Int64
 	failAfter int64

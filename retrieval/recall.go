@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/store"
 )
 
@@ -27,7 +26,7 @@ type RecallReport struct {
 // CheckRecall samples n chunk texts as queries and reports recall@k of the
 // approximate index against an exact scan: a drop after bulk changes shows the
 // index needs a rebuild or a larger ef_search.
-func CheckRecall(ctx context.Context, st RecallStore, emb govchat.Embedder, n, k, efSearch int) (RecallReport, error) {
+func CheckRecall(ctx context.Context, st RecallStore, emb Embedder, n, k, efSearch int) (RecallReport, error) {
 	rep := RecallReport{K: k, EfSearch: efSearch, Worst: 1}
 	sp, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
 	if err != nil {

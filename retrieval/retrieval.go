@@ -20,6 +20,13 @@ import (
 	"github.com/govchat/govchat/store"
 )
 
+// Embedder turns texts into vectors. The index's embedder must be used.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
+
 // Store is what retrieval needs from the database.
 type Store interface {
 	CheckSpace(ctx context.Context, model string, dims int) (store.Space, error)
@@ -140,13 +147,12 @@ func (o Options) withDefaults() Options {
 // Searcher runs retrieval. It is safe for concurrent use.
 type Searcher struct {
 	store Store
-	emb   govchat.Embedder
+	emb   Embedder
 	opts  Options
 }
 
-// New returns a Searcher over st using emb, the index's own embedder, for
-// questions.
-func New(st Store, emb govchat.Embedder, opts Options) *Searcher {
+// New returns a Searcher over st using emb for questions.
+func New(st Store, emb Embedder, opts Options) *Searcher {
 	return &Searcher{store: st, emb: emb, opts: opts.withDefaults()}
 }
 

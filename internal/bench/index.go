@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 )
@@ -27,7 +26,7 @@ type IndexRow struct {
 // then times the qs questions' top-10 kNN on each at ef_search ef, rounds
 // times, alternating which runs first. memMB is maintenance_work_mem for
 // both builds.
-func BenchIndex(ctx context.Context, st *store.Store, emb govchat.Embedder, qs []string, ef, rounds, memMB int) (rows []IndexRow, err error) {
+func BenchIndex(ctx context.Context, st *store.Store, emb retrieval.Embedder, qs []string, ef, rounds, memMB int) (rows []IndexRow, err error) {
 	sp, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/ingest"
+	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 )
 
@@ -83,7 +84,7 @@ func RawInsert(ctx context.Context, st *store.Store, sp store.Space, items []ing
 }
 
 // EmbedAll embeds every chunk of items, in batches of 256 texts.
-func EmbedAll(ctx context.Context, emb govchat.Embedder, items []ingest.Parsed) ([][][]float32, error) {
+func EmbedAll(ctx context.Context, emb retrieval.Embedder, items []ingest.Parsed) ([][][]float32, error) {
 	out := make([][][]float32, len(items))
 	var texts []string
 	for _, it := range items {

@@ -124,7 +124,7 @@ func MemPeak() (stop func() (sys, heap uint64)) {
 
 // Fill writes docs with store.ReplaceDocument, embedding their chunks in
 // batches of about batch texts; it returns the chunks written.
-func Fill(ctx context.Context, st *store.Store, emb govchat.Embedder, docs []ingest.Parsed, batch int, progress func(int)) (int, error) {
+func Fill(ctx context.Context, st *store.Store, emb retrieval.Embedder, docs []ingest.Parsed, batch int, progress func(int)) (int, error) {
 	dims, err := ingest.Dimensions(ctx, emb)
 	if err != nil {
 		return 0, err
@@ -187,7 +187,7 @@ type FilterRow struct {
 // BenchSearch times retrieval.Searcher.Search against the same SQL run
 // directly, HNSW against an exact scan at several ef_search values, and a
 // locale filter, over the questions qs.
-func BenchSearch(ctx context.Context, st *store.Store, emb govchat.Embedder, opts retrieval.Options, qs []string, rounds int, efs []int) (SearchReport, error) {
+func BenchSearch(ctx context.Context, st *store.Store, emb retrieval.Embedder, opts retrieval.Options, qs []string, rounds int, efs []int) (SearchReport, error) {
 	rep := SearchReport{Queries: len(qs), Rounds: rounds, HNSW: map[int]Durations{}, Recall: map[int]float64{}, EfSearch: efs}
 	_, rep.Chunks, _ = st.ChunkCount(ctx)
 	// Fresh statistics, as autovacuum would have them on a server.
@@ -215,7 +215,7 @@ func BenchSearch(ctx context.Context, st *store.Store, emb govchat.Embedder, opt
 
 // timePaths times the Searcher and the same SQL run directly on every
 // question, rounds times, after warming the caches once.
-func timePaths(ctx context.Context, rep *SearchReport, st *store.Store, sp store.Space, s *retrieval.Searcher, emb govchat.Embedder,
+func timePaths(ctx context.Context, rep *SearchReport, st *store.Store, sp store.Space, s *retrieval.Searcher, emb retrieval.Embedder,
 	qs []string, rounds int) error {
 	for _, q := range qs {
 		if _, err := s.Search(ctx, retrieval.Query{Text: q}); err != nil {
@@ -325,7 +325,7 @@ func timeSearcher(ctx context.Context, s *retrieval.Searcher, q string) (time.Du
 
 // timeDirect times the Searcher's statement built and run without retrieval
 // around it; the question's embedding is part of both timings.
-func timeDirect(ctx context.Context, st *store.Store, sp store.Space, emb govchat.Embedder, o retrieval.Options, q string) (time.Duration, error) {
+func timeDirect(ctx context.Context, st *store.Store, sp store.Space, emb retrieval.Embedder, o retrieval.Options, q string) (time.Duration, error) {
 	t := time.Now()
 	v, err := emb.Embed(ctx, []string{q})
 	if err != nil {

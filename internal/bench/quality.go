@@ -194,7 +194,7 @@ func topPassages(ctx context.Context, s *retrieval.Searcher, r Ranker, q string)
 
 // Quality scores each mode on the retrievable items of the set: the question
 // alone, without a followup's history.
-func Quality(ctx context.Context, st retrieval.Store, emb govchat.Embedder, items []Item, modes []Mode) ([]QualityRow, error) {
+func Quality(ctx context.Context, st retrieval.Store, emb retrieval.Embedder, items []Item, modes []Mode) ([]QualityRow, error) {
 	var rows []QualityRow
 	for _, m := range modes {
 		s := retrieval.New(st, emb, m.Opts)
@@ -257,7 +257,7 @@ type FloorRow struct {
 // FloorEvidence runs the hybrid search for every item that should pass the
 // floor (retrievable ones) or be declined by it (out of scope, withdrawn) and
 // records the rankers' best scores and the floor's verdict.
-func FloorEvidence(ctx context.Context, st retrieval.Store, emb govchat.Embedder, items []Item, opts retrieval.Options) ([]FloorRow, error) {
+func FloorEvidence(ctx context.Context, st retrieval.Store, emb retrieval.Embedder, items []Item, opts retrieval.Options) ([]FloorRow, error) {
 	s := retrieval.New(st, emb, opts)
 	var rows []FloorRow
 	for _, it := range items {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/config"
@@ -212,7 +211,7 @@ func benchSearch(ctx context.Context, io IO, args []string) error {
 // benchFill fills st, unless it already holds chunks, with about chunks
 // chunks made from the corpus in from: distinct pages (bench.Synth) or
 // replicated ones (bench.Replicate).
-func benchFill(ctx context.Context, io IO, st *store.Store, emb govchat.Embedder, from, corpus string, seed uint64, chunks int) error {
+func benchFill(ctx context.Context, io IO, st *store.Store, emb embedder, from, corpus string, seed uint64, chunks int) error {
 	if _, n, err := st.ChunkCount(ctx); err != nil || n > 0 {
 		return err
 	}
@@ -305,7 +304,7 @@ func benchIngest(ctx context.Context, io IO, args []string) error {
 // benchIngestScale ingests the corpus replicated to chunks chunks into a
 // fresh schema, then writes the same rows by raw INSERT into another, and
 // prints runs with both.
-func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb govchat.Embedder, items []ingest.Parsed, chunks int, runs []bench.IngestRun) error {
+func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb embedder, items []ingest.Parsed, chunks int, runs []bench.IngestRun) error {
 	big := bench.Replicate(items, chunks)
 	st2, done2, err := benchSchema(ctx, cfg, io)
 	if err != nil {
@@ -346,7 +345,7 @@ func benchIngestScale(ctx context.Context, io IO, cfg config.Config, emb govchat
 
 // benchFloor prints the floor evidence under the floor in force, calibrates
 // a floor from it and, with save, stores that with the embedding space.
-func benchFloor(ctx context.Context, io IO, st *store.Store, emb govchat.Embedder, items []bench.Item, base retrieval.Options,
+func benchFloor(ctx context.Context, io IO, st *store.Store, emb embedder, items []bench.Item, base retrieval.Options,
 	dataset string, detail, save bool) error {
 	sp, err := st.CheckSpace(ctx, emb.Model(), emb.Dimensions())
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/eval"
 	"github.com/govchat/govchat/ingest"
@@ -21,7 +20,7 @@ import (
 // embedding, and returns the gate that evaluates a built space: the
 // dataset runs through the offline pipeline with retrieval in the new
 // space, and every threshold must pass for the switch.
-func reembedGate(cfg config.Config, io IO, st *store.Store, emb govchat.Embedder, log *slog.Logger, dataset string, mins thresholds) (ingest.Gate, error) {
+func reembedGate(cfg config.Config, io IO, st *store.Store, emb embedder, log *slog.Logger, dataset string, mins thresholds) (ingest.Gate, error) {
 	data, err := os.ReadFile(dataset)
 	if err != nil {
 		return nil, fmt.Errorf("--gate: %w", err)

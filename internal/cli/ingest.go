@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
 	"github.com/govchat/govchat/internal/config"
@@ -291,7 +290,7 @@ func runIndex(ctx context.Context, io IO, args []string) error {
 
 // runReembed rebuilds every vector with the configured embedder and, when a
 // gate dataset is given, switches only when the new space passes it.
-func runReembed(ctx context.Context, io IO, cfg config.Config, st *store.Store, emb govchat.Embedder, syncer *ingest.Syncer,
+func runReembed(ctx context.Context, io IO, cfg config.Config, st *store.Store, emb embedder, syncer *ingest.Syncer,
 	log *slog.Logger, gateSet string, mins thresholds) error {
 	var gate ingest.Gate
 	if gateSet != "" {

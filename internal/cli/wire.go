@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/config"
@@ -14,6 +13,9 @@ import (
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
 )
+
+// embedder is the interface both ingest and retrieval declare.
+type embedder = retrieval.Embedder
 
 func llmClient(cfg config.Config) *llm.Client {
 	return llm.NewClient(llm.Config{
@@ -25,7 +27,7 @@ func llmClient(cfg config.Config) *llm.Client {
 }
 
 // newEmbedder builds the configured embedder. The second result releases it.
-func newEmbedder(cfg config.Config) (govchat.Embedder, func(), error) {
+func newEmbedder(cfg config.Config) (embedder, func(), error) {
 	switch cfg.Embedder {
 	case "local":
 		e, err := embed.NewLocal(cfg.VectorsFile)
@@ -94,7 +96,7 @@ func logFloor(ctx context.Context, st *store.Store, log *slog.Logger) {
 // embedder, the retriever and, when configured, the LLM.
 type stack struct {
 	store    *store.Store
-	emb      govchat.Embedder
+	emb      embedder
 	searcher *retrieval.Searcher
 	llm      chat.LLM // nil: answers are composed offline
 	router   *chat.Router

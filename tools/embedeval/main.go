@@ -22,9 +22,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/embed"
 )
+
+type embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+	Dimensions() int
+}
 
 type passage struct {
 	path     string // base_path, or base_path/slug for parts
@@ -77,14 +82,14 @@ func run(ctx context.Context, w io.Writer, vectorPath, corpusDir, evalPath strin
 
 type candidate struct {
 	label string
-	emb   govchat.Embedder
+	emb   embedder
 }
 
 // candidates are the embedders compared: lexical only, GloVe-SIF only and
 // the local default, and with sweep a grid of SIF and lexical settings.
 func candidates(vec *embed.Vectors, sweep bool) ([]candidate, error) {
 	var cands []candidate
-	add := func(label string, e govchat.Embedder, err error) error {
+	add := func(label string, e embedder, err error) error {
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/ingest"
 	"github.com/govchat/govchat/ingest/source"
@@ -51,7 +50,7 @@ func Shared(t testing.TB) Index {
 
 // Ingest parses the pages in dir and syncs them into st with emb, as
 // `govchat ingest` would; any failure fails the test.
-func Ingest(ctx context.Context, t testing.TB, st *store.Store, emb govchat.Embedder, dir string) {
+func Ingest(ctx context.Context, t testing.TB, st *store.Store, emb ingest.Embedder, dir string) {
 	t.Helper()
 	items, err := ingest.Collect(ctx, source.Dir{Path: dir}, ingest.ParseOptions{})
 	if err != nil {
