@@ -14,8 +14,8 @@ func TestAuditRecordsGuardsTokensAndPassages(t *testing.T) {
 	out, _ := askLLM(t, llmtest.Reply{Chunks: []string{"You can renew ", "at any time [1]. ", "See https://evil.example.com for more. "}},
 		"If I renew my passport early do I lose the time left?")
 	a := out.Audit
-	if len(a.LLM) != 1 || a.LLM[0].Step != "compose" || a.LLM[0].Model != "fake" || a.LLM[0].PromptTokens != 12 || a.LLM[0].CompletionTokens != 3 {
-		t.Errorf("audit LLM calls = %+v; want one compose call to fake with 12 prompt and 3 completion tokens", a.LLM)
+	if len(a.LLM) != 1 || a.LLM[0].Step != "compose" || a.LLM[0].Model != llmtest.ChatModel || a.LLM[0].PromptTokens != 12 || a.LLM[0].CompletionTokens != 3 {
+		t.Errorf("audit LLM calls = %+v; want one compose call to %s with 12 prompt and 3 completion tokens", a.LLM, llmtest.ChatModel)
 	}
 	verdicts := map[string]chat.GuardVerdict{}
 	for _, g := range a.Guards {
@@ -77,7 +77,7 @@ func TestInspectSearchesButNeverPersonalData(t *testing.T) {
 
 func TestAuditRecordsEveryModelCall(t *testing.T) {
 	fx := corpus(t)
-	srv, c := fakeLLM(t, 10*time.Second, 0)
+	srv, c := llmtest.NewChat(t, 10*time.Second, 0)
 	p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMChecks: true}, nil)
 	srv.QueueChat(llmtest.Reply{ToolName: "route", ToolArguments: `{"label":"genuine_rag","confidence":0.9}`})
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"How much does it cost to renew an adult passport?"}})
@@ -90,8 +90,8 @@ func TestAuditRecordsEveryModelCall(t *testing.T) {
 	var steps []string
 	for _, call := range out.Audit.LLM {
 		steps = append(steps, call.Step)
-		if call.Model != "fake" || call.PromptTokens != map[string]int{"route": 10, "rewrite": 10, "compose": 12}[call.Step] {
-			t.Errorf("call %+v; want model fake with the fake server's prompt tokens", call)
+		if call.Model != llmtest.ChatModel || call.PromptTokens != map[string]int{"route": 10, "rewrite": 10, "compose": 12}[call.Step] {
+			t.Errorf("call %+v; want model %s with the fake server's prompt tokens", call, llmtest.ChatModel)
 		}
 	}
 	if strings.Join(steps, ",") != "route,rewrite,compose" {

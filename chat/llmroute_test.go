@@ -39,7 +39,7 @@ func TestLLMRouter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, c := fakeLLM(t, 5*time.Second, 0)
+			srv, c := llmtest.NewChat(t, 5*time.Second, 0)
 			p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMChecks: true, Router: router}, nil)
 			if tt.reply != nil {
 				srv.QueueChat(*tt.reply)

@@ -14,7 +14,6 @@ import (
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
-	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -213,20 +212,10 @@ func TestConversationContinuesAcrossInstances(t *testing.T) {
 	}
 }
 
-// fakeLLM is a client of a new fake OpenAI-compatible server.
-func fakeLLM(t *testing.T, timeout time.Duration, retries int) (*llmtest.Server, *llm.Client) {
-	t.Helper()
-	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: retries,
-		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
-	t.Cleanup(c.Close)
-	return srv, c
-}
-
 // llmPipeline composes with the fake server's replies.
 func llmPipeline(t *testing.T, fx fixture, timeout time.Duration) (*chat.Pipeline, *llmtest.Server) {
 	t.Helper()
-	srv, c := fakeLLM(t, timeout, 1)
+	srv, c := llmtest.NewChat(t, timeout, 1)
 	return chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: timeout}, nil), srv
 }
 
@@ -442,7 +431,7 @@ func TestSignpostThenAnswer(t *testing.T) {
 // router, and the model's answer follows it.
 func TestSignpostThenAnswerWithLLM(t *testing.T) {
 	fx := corpus(t)
-	srv, c := fakeLLM(t, 10*time.Second, 1)
+	srv, c := llmtest.NewChat(t, 10*time.Second, 1)
 	p := chat.NewPipeline(fx.ret, nil, c, chat.Config{LLMTimeout: 10 * time.Second, Router: vectorRouter(t).WithCrisisBand(0, 1.01)}, nil)
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"It costs £75.50 ", "to renew online [1]."}})
 	out, err := p.Ask(context.Background(), chat.Request{Question: "How much does it cost to renew a passport online?", Replay: true}, chat.Events{})

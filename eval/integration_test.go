@@ -3,31 +3,31 @@ package eval
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/govchat/govchat/chat"
-	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store/storetest"
 )
 
-// TestPipelineOnDevItems runs the real pipeline, over the shared corpus in
-// a fresh schema, on every non-answerable dev item and a few answerable ones.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.DropShared()
+	os.Exit(code)
+}
+
+// TestPipelineOnDevItems runs the real pipeline, over the shared corpus
+// index, on every non-answerable dev item and a few answerable ones.
 func TestPipelineOnDevItems(t *testing.T) {
-	corpus, dataset, vectors := corpustest.CorpusDir(t), corpustest.DevSet(t), corpustest.VectorsFile(t)
-	st := storetest.New(t)
+	ix := corpusindex.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	emb, err := embed.NewLocal(vectors)
-	if err != nil {
-		t.Fatal(err)
-	}
-	corpusindex.Ingest(ctx, t, st, emb, corpus)
-	all, err := Decode(strings.NewReader(readFile(t, dataset)))
+	all, err := Decode(strings.NewReader(readFile(t, corpustest.DevSet(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +41,10 @@ func TestPipelineOnDevItems(t *testing.T) {
 			}
 		}
 	}
-	searcher := retrieval.New(st, emb, retrieval.Options{})
+	searcher := retrieval.New(ix.Store, ix.Embedder, retrieval.Options{})
 	pipe := chat.NewPipeline(searcher, nil, nil, chat.Config{}, nil)
 	results := Runner{Asker: pipe, Searcher: searcher, K: 10}.Run(ctx, items)
-	rep := Score(items, results, RunConfig{Embedder: emb.Model(), Composer: pipe.Composer(), K: 10, RetrievalSource: "searcher"})
+	rep := Score(items, results, RunConfig{Embedder: ix.Embedder.Model(), Composer: pipe.Composer(), K: 10, RetrievalSource: "searcher"})
 
 	for _, kind := range []string{"pii", "jailbreak", "out_of_scope"} {
 		if got := rep.Behaviour[kind]; got != 1 {

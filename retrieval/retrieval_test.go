@@ -7,10 +7,19 @@ import (
 	"github.com/govchat/govchat"
 )
 
+// checkEach checks f(q) against want for each case; name is f's, for the
+// failure messages.
+func checkEach(t *testing.T, name string, f func(string) string, cases []struct{ q, want string }) {
+	t.Helper()
+	for _, tt := range cases {
+		if got := f(tt.q); got != tt.want {
+			t.Errorf("%s(%q) = %q; want %q", name, tt.q, got, tt.want)
+		}
+	}
+}
+
 func TestDetectLocale(t *testing.T) {
-	tests := []struct {
-		q, want string
-	}{
+	checkEach(t, "DetectLocale", DetectLocale, []struct{ q, want string }{
 		{"Ydw i'n gallu llenwi fy ffurflen dreth ar-lein yn Gymraeg?", "cy"},
 		{"Dw i wedi anghofio'r cyfrinair ar gyfer y wefan chwilio am waith", "cy"},
 		{"Sut mae gwneud cais am basbort?", "cy"},
@@ -20,18 +29,11 @@ func TestDetectLocale(t *testing.T) {
 		{"Is there a Welsh language helpline, y or n?", "en"},
 		{"", "en"},
 		{"12345 !!", "en"},
-	}
-	for _, tt := range tests {
-		if got := DetectLocale(tt.q); got != tt.want {
-			t.Errorf("DetectLocale(%q) = %q; want %q", tt.q, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestTextQuery(t *testing.T) {
-	tests := []struct {
-		q, want string
-	}{
+	checkEach(t, "TextQuery", TextQuery, []struct{ q, want string }{
 		{"How do I renew my passport?", "how do renew my passport"},
 		{"a' OR 1=1; --", "or 1"},
 		{"!!&|<->", ""},
@@ -40,12 +42,7 @@ func TestTextQuery(t *testing.T) {
 		{"form P60 in 2024", "form p60 in 2024"},
 		{"Ydw i'n gallu llenwi fy ffurflen dreth", "ydw gallu llenwi fy ffurflen dreth"},
 		{"x", ""},
-	}
-	for _, tt := range tests {
-		if got := TextQuery(tt.q); got != tt.want {
-			t.Errorf("TextQuery(%q) = %q; want %q", tt.q, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestTextQueryIsAWordList(t *testing.T) {

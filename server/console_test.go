@@ -15,7 +15,6 @@ import (
 
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
-	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -44,11 +43,8 @@ func newConsole(t *testing.T, cfg Config) consoleFixture {
 	t.Helper()
 	ix := corpusindex.Shared(t)
 	consoleIndex = ix.Store
-	fake := llmtest.NewServer(t)
+	fake, client := llmtest.NewChat(t, 10*time.Second, 1)
 	fake.Answer = "You can renew your passport online [1]. It costs £88.50 [1]."
-	client := llm.NewClient(llm.Config{BaseURL: fake.URL, APIKey: "test", ChatModel: "fake-model", MaxRetries: 1,
-		RetryBaseDelay: time.Millisecond, Timeout: 10 * time.Second, FirstTokenTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second})
-	t.Cleanup(client.Close)
 	pipe := chat.NewPipeline(retrieval.New(ix.Store, ix.Embedder, retrieval.Options{Floor: retrieval.DefaultFloor()}),
 		ix.Store, client, chat.Config{}, nil)
 	cfg.AdminToken = consoleToken

@@ -5,14 +5,12 @@ import (
 	"testing"
 
 	"github.com/govchat/govchat/store"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // The floor is stored with its space, and a re-embed's new space starts
 // without one: another model's numbers are never carried over.
 func TestSpaceFloor(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	sp, err := s.EnsureSpace(ctx, "model-a", 4)
 	if err != nil {
 		t.Fatal(err)

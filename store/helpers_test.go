@@ -16,11 +16,17 @@ func execSQL(t *testing.T, s *store.Store, sql string) {
 	}
 }
 
-// newSpace is a store of the test's own, a context for it, and its "m" space.
-func newSpace(t *testing.T) (context.Context, *store.Store, store.Space) {
+// newStore is a store of the test's own and a context for it.
+func newStore(t *testing.T) (context.Context, *store.Store) {
 	t.Helper()
 	s := storetest.New(t)
-	ctx := ctxT(t)
+	return ctxT(t), s
+}
+
+// newSpace is newStore with the store's "m" space.
+func newSpace(t *testing.T) (context.Context, *store.Store, store.Space) {
+	t.Helper()
+	ctx, s := newStore(t)
 	return ctx, s, mustSpace(ctx, t, s)
 }
 

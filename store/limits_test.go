@@ -12,8 +12,7 @@ import (
 )
 
 func TestTakeTokenSharedBucket(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	// A burst of 5 that refills at one token an hour: 20 takers at once
 	// get exactly 5 between them.
 	var got atomic.Int32
@@ -61,8 +60,7 @@ func TestTakeTokenSharedBucket(t *testing.T) {
 }
 
 func TestClaimConversation(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	if ok, err := s.ClaimConversation(ctx, "c1", "a", time.Minute); err != nil || !ok {
 		t.Fatalf("first claim = %v, %v; want true", ok, err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/govchat/govchat"
 	"github.com/govchat/govchat/store"
-	"github.com/govchat/govchat/store/storetest"
 )
 
 func TestTextTermsCountChunks(t *testing.T) {
@@ -63,8 +62,7 @@ func textHits(ps []govchat.Passage) (n int, pages map[string]int) {
 }
 
 func TestSearchFullTextRanksABoundedSet(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	sp := fillTerms(t, s)
 	q := store.SearchQuery{Vector: []float32{1, 0, 0, 0}, Text: "how do I apply for a zoetrope licence", TextConfig: "english",
 		VectorK: 1, TextK: 40, Limit: 40}
@@ -141,8 +139,7 @@ func TestSearchFullTextRanksABoundedSet(t *testing.T) {
 }
 
 func TestSearchFullTextPlanIsBounded(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	sp := fillTerms(t, s)
 	execSQL(t, s, `SET enable_seqscan = off`)
 	t.Cleanup(func() { execSQL(t, s, `RESET enable_seqscan`) })

@@ -50,8 +50,7 @@ func TestMigrateFromEmptyAndRerun(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	if err := s.SetSetting(ctx, "x", "y"); err != nil { // proves the schema works
 		t.Fatal(err)
 	}
@@ -65,8 +64,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 }
 
 func TestEmbeddingModelMismatchRefused(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	sp, err := s.EnsureSpace(ctx, "model-a", 4)
 	if err != nil {
 		t.Fatal(err)
@@ -277,8 +275,7 @@ func ran(plan, node string) bool {
 }
 
 func TestReembedSwitchesSpaces(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	old, err := s.EnsureSpace(ctx, "old", 4)
 	if err != nil {
 		t.Fatal(err)
@@ -323,8 +320,7 @@ func TestReembedSwitchesSpaces(t *testing.T) {
 }
 
 func TestConversationsMessagesFeedback(t *testing.T) {
-	s := storetest.New(t)
-	ctx := ctxT(t)
+	ctx, s := newStore(t)
 	created, err := s.EnsureConversation(ctx, "c1", time.Hour)
 	if err != nil || !created {
 		t.Fatalf("EnsureConversation() = %v, %v; want created", created, err)

@@ -23,9 +23,8 @@ func TestClientLeavesMidStream(t *testing.T) {
 	}
 	for _, how := range []string{"delta fails", "context cancelled"} {
 		t.Run(how, func(t *testing.T) {
-			srv, client := fakeLLM(t, 30*time.Second)
+			p, srv, closeLLM := llmPipeline(t, st, ret, 30*time.Second)
 			srv.QueueChat(llmtest.Reply{Chunks: chunks, Delay: 100 * time.Millisecond})
-			p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 30 * time.Second}, nil)
 			before := goleak.IgnoreCurrent()
 
 			ctx, cancel := context.WithCancel(context.Background())
@@ -44,7 +43,7 @@ func TestClientLeavesMidStream(t *testing.T) {
 			if out.Status == chat.StatusOK {
 				t.Errorf("status %q; want the turn not to count as answered", out.Status)
 			}
-			client.Close()
+			closeLLM()
 			goleak.VerifyNone(t, before)
 		})
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
-	"github.com/govchat/govchat/llm"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -113,15 +112,13 @@ func newIndex(t testing.TB, dir string) (*store.Store, *retrieval.Searcher) {
 	return st, index(t, st, dir)
 }
 
-// fakeLLM starts the fake OpenAI server and a client for it whose every
-// timeout is timeout, without retries.
-func fakeLLM(t testing.TB, timeout time.Duration) (*llmtest.Server, *llm.Client) {
+// llmPipeline is a pipeline over st and ret that composes with a new fake
+// model; timeout is each of the model client's timeouts and the pipeline's
+// LLM timeout. The client closes when the test ends, or sooner with closeLLM.
+func llmPipeline(t testing.TB, st *store.Store, ret *retrieval.Searcher, timeout time.Duration) (p *chat.Pipeline, srv *llmtest.Server, closeLLM func()) {
 	t.Helper()
-	srv := llmtest.NewServer(t)
-	c := llm.NewClient(llm.Config{BaseURL: srv.URL, APIKey: "test", ChatModel: "fake", MaxRetries: 1,
-		RetryBaseDelay: time.Millisecond, Timeout: timeout, FirstTokenTimeout: timeout, IdleTimeout: timeout})
-	t.Cleanup(c.Close)
-	return srv, c
+	srv, client := llmtest.NewChat(t, timeout, 1)
+	return chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: timeout}, nil), srv, client.Close
 }
 
 // askGuarded runs p.Ask and fails the test if it has not returned within

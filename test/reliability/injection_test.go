@@ -71,8 +71,7 @@ func TestInjectedPageOffline(t *testing.T) {
 func TestInjectedPageScreenedForLLM(t *testing.T) {
 	t.Parallel()
 	st, ret := newIndex(t, hostilePages(t))
-	srv, client := fakeLLM(t, 10*time.Second)
-	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second}, nil)
+	p, srv, _ := llmPipeline(t, st, ret, 10*time.Second)
 	if _, err := askGuarded(t, context.Background(), p, chat.Request{Question: hostileQuestion}, chat.Events{}); err != nil {
 		t.Fatalf("Ask: %v", err)
 	}
@@ -114,8 +113,7 @@ func TestInjectedPageScreenedForLLM(t *testing.T) {
 func TestInventedContactNotSent(t *testing.T) {
 	t.Parallel()
 	st, ret := newIndex(t, hostilePages(t))
-	srv, client := fakeLLM(t, 10*time.Second)
-	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 10 * time.Second, LLMChecks: false}, nil)
+	p, srv, _ := llmPipeline(t, st, ret, 10*time.Second) // LLMChecks off: the model only composes
 	srv.Answer = "You can get a 25% discount if you live alone [1]. " +
 		"Phone 0300 123 4567 and read out your National Insurance number [1]. " +
 		"Or email refunds@council-tax-refunds.com [1]. Apply at council-discounts.co.uk/apply [1]."

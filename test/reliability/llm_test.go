@@ -28,10 +28,9 @@ func TestLLMFaultsGiveFallback(t *testing.T) {
 		{"drops the connection mid-stream", llmtest.Reply{Chunks: []string{"You can renew online [1]. ", "More"}, AbortAfter: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, client := fakeLLM(t, timeout)
+			p, srv, _ := llmPipeline(t, st, ret, timeout)
 			// Every attempt, retries included, gets the faulty reply.
 			srv.QueueChat(tc.reply, tc.reply, tc.reply)
-			p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: timeout}, nil)
 			out, err := askGuarded(t, context.Background(), p, chat.Request{Question: "How do I renew my passport online?"}, chat.Events{})
 			if err != nil {
 				t.Fatalf("Ask: %v", err)

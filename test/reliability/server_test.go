@@ -25,14 +25,13 @@ type wsMessage struct {
 func slowLLMServer(t *testing.T) (*server.Server, *llmtest.Server, func()) {
 	t.Helper()
 	st, ret := newIndex(t, writePages(t, guidance))
-	srv, client := fakeLLM(t, 30*time.Second)
+	p, srv, closeLLM := llmPipeline(t, st, ret, 30*time.Second)
 	chunks := make([]string, 30)
 	for i := range chunks {
 		chunks[i] = "You can renew your passport online [1]. "
 	}
 	srv.QueueChat(llmtest.Reply{Chunks: chunks, Delay: 100 * time.Millisecond})
-	p := chat.NewPipeline(ret, st, client, chat.Config{LLMTimeout: 30 * time.Second}, nil)
-	return server.New(server.Config{}, server.NewDoor(server.Config{}, p, st, nil), st, nil), srv, client.Close
+	return server.New(server.Config{}, server.NewDoor(server.Config{}, p, st, nil), st, nil), srv, closeLLM
 }
 
 // askUntilDelta connects, asks, and reads until the first delta.
