@@ -151,7 +151,7 @@ func DetectPII(s string) []PIIMatch {
 			add(PIIDateOfBirth, m[2], m[3])
 		}
 	}
-	return resolveOverlaps(ms)
+	return ownNumbers(s, resolveOverlaps(ms))
 }
 
 // Redact replaces each piece of personal data with "[kind]", for text that

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -42,6 +43,11 @@ var (
 	ibanPattern    = regexp.MustCompile(`(?i)\bgb\d{2} ?[a-z]{4}(?: ?\d{4}){3} ?\d{2}\b`)
 
 	referenceLabel = regexp.MustCompile(`(?i)\b(?:reference|ref|user\s*id|gateway\s*id|id|nhs|customer|claimant|client|case|application|membership|company|registration|payroll|employee|policy|account)\s*(?:no\.?|number|num|#|id)?\s*(?:is|:|=|-)?\s*([a-z]{0,4}\d[a-z0-9 \-]{4,24}[a-z0-9])\b`)
+	// Any number the asker calls their own ("my BRP number is ZX1234567")
+	// identifies them, whatever the document.
+	// The number is one to four groups, each with a digit, after an
+	// optional short letter prefix ("PC 48213 77").
+	ownNumber = regexp.MustCompile(`(?i)\b(?:my|our|his|her|their)\s+(?:[a-z']+\s+){0,4}(?:number|no\.?|num|#|ref|reference)\s*(?:is|:|=|-)?\s*((?:[a-z]{1,4}[ \-])?[a-z]{0,4}\d[a-z0-9]*(?:[ \-][a-z]{0,3}\d[a-z0-9]*){0,3})\b`)
 	// A card number the text calls one is personal even when its check
 	// digit is wrong (people mistype them).
 	cardLabelled = regexp.MustCompile(`(?i)\bcard\s*(?:no\.?|number|num|#|details)?\s*(?:is|:|=|-)?\s*(\d(?:[ \-]?\d){11,18})\b`)
@@ -147,4 +153,25 @@ func hasLetter(s string) bool {
 		}
 	}
 	return false
+}
+
+// ownNumbers finds numbers the asker calls their own that no other rule
+// has claimed: a BRP, visa or claim number is as identifying as the kinds
+// named above.
+func ownNumbers(s string, taken []PIIMatch) []PIIMatch {
+	out := taken
+next:
+	for _, m := range ownNumber.FindAllStringSubmatchIndex(s, -1) {
+		if digitCount(s[m[2]:m[3]]) < 5 {
+			continue
+		}
+		for _, k := range taken {
+			if m[2] < k.End && k.Start < m[3] {
+				continue next
+			}
+		}
+		out = append(out, PIIMatch{Kind: PIIReference, Start: m[2], End: m[3]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
 }
