@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -553,13 +555,70 @@ func (w *blockWriter) attachment(n *xhtml.Node) {
 	if meta != nil {
 		var mw inlineWriter
 		mw.children(meta)
-		if mt, mh := mw.result(); mt != "" {
-			text += " (" + oneLine(mt) + ")"
-			h += " (" + mh + ")"
+		if _, mh := mw.result(); mh != "" {
+			if mt := oneLine(metaText(meta)); mt != "" {
+				text += " (" + mt + ")"
+				h += " (" + mh + ")"
+			}
 		}
 	}
 	w.blocks = append(w.blocks, block{kind: kindPara, text: text, html: "<p>" + h + "</p>"})
 }
+
+// metaText is the plain text of an attachment's metadata. GOV.UK lays its
+// parts out as adjacent spans that only CSS keeps apart ("Ref: DVSA/MOT/01",
+// "View online", "Download CSV" and "1.74KB"): adjacent parts are joined
+// with ", ", and words on either side of a tag inside a part with a space.
+func metaText(meta *xhtml.Node) string {
+	var b strings.Builder
+	prevElem := false
+	for c := meta.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == xhtml.TextNode:
+			if strings.TrimSpace(c.Data) != "" {
+				prevElem = false
+			}
+			b.WriteString(spaceRun(c.Data))
+		case c.Type == xhtml.ElementNode && !dropped(c):
+			var part strings.Builder
+			spacedText(c, &part)
+			if strings.TrimSpace(part.String()) == "" {
+				continue
+			}
+			if prevElem {
+				kept := strings.TrimRight(b.String(), " ")
+				b.Reset()
+				b.WriteString(kept + ", ")
+			}
+			b.WriteString(part.String())
+			prevElem = true
+		}
+	}
+	return b.String()
+}
+
+// spacedText appends n's text, with a space where a tag boundary falls
+// between two letters or digits.
+func spacedText(n *xhtml.Node, b *strings.Builder) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == xhtml.TextNode:
+			t := spaceRun(c.Data)
+			if b.Len() > 0 && t != "" {
+				last, _ := utf8.DecodeLastRuneInString(b.String())
+				first, _ := utf8.DecodeRuneInString(t)
+				if alnum(last) && alnum(first) {
+					b.WriteByte(' ')
+				}
+			}
+			b.WriteString(t)
+		case c.Type == xhtml.ElementNode && !dropped(c):
+			spacedText(c, b)
+		}
+	}
+}
+
+func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func insideAttachment(n *xhtml.Node) bool {
 	for p := n.Parent; p != nil; p = p.Parent {
