@@ -196,8 +196,8 @@ func (f filterForm) errorText() string {
 }
 
 // queryContext bounds one admin or console database query, so that a slow
-// or stuck one is cancelled and frees its pooled connection instead of holding it for
-// as long as the operator's browser waits.
+// or stuck one is cancelled and frees its pooled connection instead of
+// holding it for as long as the operator's browser waits.
 func (s *Server) queryContext(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), s.cfg.AdminQueryTimeout)
 }
