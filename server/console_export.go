@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) error {
 		return refuse(http.StatusBadRequest, f.errorText())
 	}
 	af.Limit, af.Offset = 1000, 0
-	first, err := s.console.st.ListMessages(r.Context(), af)
+	first, err := s.exportBatch(r, af)
 	if err != nil {
 		return storeFailed(err)
 	}
@@ -82,11 +83,19 @@ func (s *Server) exportRows(w http.ResponseWriter, r *http.Request, af store.Adm
 		}
 		af.Offset += af.Limit
 		var err error
-		if batch, err = s.console.st.ListMessages(r.Context(), af); err != nil {
+		if batch, err = s.exportBatch(r, af); err != nil {
 			s.log.Error("console: export cut short", "request_id", requestID(r.Context()), "rows", total, "error", err)
 			panic(http.ErrAbortHandler)
 		}
 	}
+}
+
+// exportBatch fetches one batch under its own AdminQueryTimeout: the
+// stream as a whole may rightly take longer than any one query.
+func (s *Server) exportBatch(r *http.Request, af store.AdminFilter) ([]store.AdminMessage, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	return s.console.st.ListMessages(ctx, af)
 }
 
 var exportHeader = []string{"conversation_id", "message_id", "seq", "created_at", "status", "route_label", "route_confidence",
@@ -180,7 +189,11 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if s.console.in == nil {
 		return refuse(http.StatusNotImplemented, "search is not configured on this server")
 	}
-	in, err := s.console.in.Inspect(r.Context(), q)
+	// The bound covers the whole inspection (routing and embedding as well
+	// as the search query): they cannot be timed apart from here.
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	in, err := s.console.in.Inspect(ctx, q)
 	if err != nil {
 		err = s.inspectFailed(r, err)
 		if wantsJSON(r) {
@@ -206,6 +219,8 @@ func (s *Server) inspectFailed(r *http.Request, err error) *httpError {
 		return refuse(http.StatusBadRequest, "The question must be "+strconv.Itoa(s.cfg.MaxQuestionChars)+" characters or fewer")
 	case errors.Is(err, chat.ErrEmpty):
 		return refuse(http.StatusBadRequest, "Enter a question")
+	case errors.Is(err, context.DeadlineExceeded):
+		return failed(http.StatusServiceUnavailable, "The search took too long to answer. Try again.", "console: search timed out", err)
 	}
 	return failed(http.StatusBadGateway, "The search failed; see the server log for request "+requestID(r.Context()), "console: search failed", err)
 }

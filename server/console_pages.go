@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -194,8 +195,21 @@ func (f filterForm) errorText() string {
 	return strings.Join(msgs, "; ")
 }
 
+// queryContext bounds one admin or console database query, so that a slow
+// or stuck one is cancelled and frees its pooled connection instead of
+// holding it for as long as the operator's browser waits.
+func (s *Server) queryContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.cfg.AdminQueryTimeout)
+}
+
+// slowQuery is the operator's message when a query outran AdminQueryTimeout.
+const slowQuery = "The database took too long to answer. Try again, or narrow the filter."
+
 // storeFailed is the answer when the console cannot read the database.
 func storeFailed(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return failed(http.StatusServiceUnavailable, slowQuery, "console: database query timed out", err)
+	}
 	return failed(http.StatusServiceUnavailable, "the database could not be read; try again later", "console: reading the database failed", err)
 }
 
@@ -222,7 +236,9 @@ func (s *Server) serveConversations(w http.ResponseWriter, r *http.Request) erro
 	if len(f.Errors) > 0 {
 		return s.badFilter(w, r, "conversations", "conversations", "Conversations", d, f)
 	}
-	list, err := s.console.st.ListConversations(r.Context(), af)
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	list, err := s.console.st.ListConversations(ctx, af)
 	if err != nil {
 		return storeFailed(err)
 	}
@@ -320,7 +336,9 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request) error
 	id := r.PathValue("id")
 	msgs, err := []store.AdminMessage(nil), error(store.ErrNotFound)
 	if ValidID(id) {
-		msgs, err = s.console.st.ConversationMessages(r.Context(), id)
+		ctx, cancel := s.queryContext(r)
+		defer cancel()
+		msgs, err = s.console.st.ConversationMessages(ctx, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		if wantsJSON(r) {
@@ -356,7 +374,9 @@ func (s *Server) serveFeedbackList(w http.ResponseWriter, r *http.Request) error
 	if len(f.Errors) > 0 {
 		return s.badFilter(w, r, "feedback", "feedback", "Feedback", d, f)
 	}
-	msgs, err := s.console.st.ListMessages(r.Context(), af)
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	msgs, err := s.console.st.ListMessages(ctx, af)
 	if err != nil {
 		return storeFailed(err)
 	}

@@ -110,7 +110,9 @@ func (s *Server) serveKillSwitchSet(w http.ResponseWriter, r *http.Request) erro
 		return refuse(http.StatusBadRequest, "message must be 1000 characters or fewer")
 	}
 	v := KillSwitch{Web: *body.Web, Message: strings.TrimSpace(body.Message)}
-	if err := s.kill.set(r.Context(), v); err != nil {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	if err := s.kill.set(ctx, v); err != nil {
 		return failed(http.StatusServiceUnavailable, "the kill switch could not be stored", "could not store the kill switch", err)
 	}
 	s.log.Warn("kill switch changed", "request_id", requestID(r.Context()), "web_off", v.Web)

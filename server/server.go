@@ -77,6 +77,7 @@ type Config struct {
 	KillSwitchTTL     time.Duration // how long the kill switch setting is cached [5s]
 	KillSwitchTimeout time.Duration // longest wait for the kill switch setting [1s]
 	LimitTimeout      time.Duration // longest wait for a shared limit in the database [2s]
+	AdminQueryTimeout time.Duration // longest one admin or console database query may take [10s]
 
 	// Page serves "/" and the page's assets; nil serves a plain text page.
 	Page http.Handler
@@ -105,6 +106,7 @@ func (c Config) withDefaults() Config {
 	c.KillSwitchTTL = cmp.Or(c.KillSwitchTTL, 5*time.Second)
 	c.KillSwitchTimeout = cmp.Or(c.KillSwitchTimeout, time.Second)
 	c.LimitTimeout = cmp.Or(c.LimitTimeout, 2*time.Second)
+	c.AdminQueryTimeout = cmp.Or(c.AdminQueryTimeout, 10*time.Second)
 	c.PongWait = cmp.Or(c.PongWait, 60*time.Second)
 	c.WriteWait = cmp.Or(c.WriteWait, 10*time.Second)
 	c.SendBuffer = cmp.Or(c.SendBuffer, 64)

@@ -29,7 +29,7 @@ var serveSettings = []string{"database-url", "database-read-url", "db-schema", "
 	"addr", "allowed-origins", "max-question-chars", "max-message-bytes", "max-connections",
 	"rate-per-ip", "rate-per-conversation", "retention", "shutdown-timeout", "web-dir", "forbidden-terms", "trust-proxy",
 	"max-connections-per-ip", "max-http-connections", "read-timeout", "ws-idle-timeout", "admin-failures-per-minute",
-	"kill-switch-timeout"}
+	"kill-switch-timeout", "admin-query-timeout"}
 
 func runServe(ctx context.Context, io IO, args []string) error {
 	fs := flags("serve", io, serveSettings...)
@@ -117,7 +117,7 @@ func serverConfig(cfg config.Config) server.Config {
 		MaxConnsPerIP: cfg.MaxConnsPerIP, MaxHTTPConns: cfg.MaxHTTPConns, ReadTimeout: cfg.ReadTimeout,
 		WSIdleTimeout: cfg.WSIdleTimeout, AdminFailures: cfg.AdminFailures, KillSwitchTimeout: cfg.KillSwitchTimeout,
 		RatePerIP: cfg.RatePerIP, RatePerConv: cfg.RatePerConv, AllowedOrigins: cfg.AllowedOrigins, TrustProxy: cfg.TrustProxy,
-		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout,
+		AdminToken: cfg.AdminToken, ShutdownTimeout: cfg.ShutdownTimeout, AdminQueryTimeout: cfg.AdminQueryTimeout,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/internal/config"
 )
@@ -68,6 +69,8 @@ func TestLoadPrecedenceAndValidation(t *testing.T) {
 		{"GOVCHAT_WS_IDLE_TIMEOUT": "-1m"},
 		{"GOVCHAT_ADMIN_FAILURES_PER_MINUTE": "0"},
 		{"GOVCHAT_KILL_SWITCH_TIMEOUT": "soon"},
+		{"GOVCHAT_ADMIN_QUERY_TIMEOUT": "0s"},
+		{"GOVCHAT_ADMIN_QUERY_TIMEOUT": "-1s"},
 		{"GOVCHAT_DB_MAX_CONNS": "0"},
 		{"GOVCHAT_DB_MAX_CONNS": "5000"},
 	} {
@@ -75,5 +78,15 @@ func TestLoadPrecedenceAndValidation(t *testing.T) {
 		if err == nil {
 			t.Errorf("Load(%v) = nil error; want one", bad)
 		}
+	}
+}
+
+func TestAdminQueryTimeoutDefault(t *testing.T) {
+	c, err := config.Load(func(string) (string, bool) { return "", false }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AdminQueryTimeout != 10*time.Second {
+		t.Errorf("Load() AdminQueryTimeout = %v; want 10s", c.AdminQueryTimeout)
 	}
 }
