@@ -199,7 +199,7 @@ func Settings() []Setting {
 		{"GOVCHAT_RATE_PER_CONVERSATION", "rate-per-conversation", "10", "Questions a minute in one conversation.", float(func(c *Config) *float64 { return &c.RatePerConv })},
 		{"GOVCHAT_ADMIN_FAILURES_PER_MINUTE", "admin-failures-per-minute", "5", "Failed admin tokens a minute from one address (burst of the same size) before /admin answers 429.", float(func(c *Config) *float64 { return &c.AdminFailures })},
 		{"GOVCHAT_KILL_SWITCH_TIMEOUT", "kill-switch-timeout", "1s", "Longest wait for the kill switch setting; on timeout the last known value is kept.", duration(func(c *Config) *time.Duration { return &c.KillSwitchTimeout })},
-		{"GOVCHAT_ADMIN_QUERY_TIMEOUT", "admin-query-timeout", "10s", "Longest time one admin or console database query may take; a slower one ends with an error page.", duration(func(c *Config) *time.Duration { return &c.AdminQueryTimeout })},
+		{"GOVCHAT_ADMIN_QUERY_TIMEOUT", "admin-query-timeout", "10s", "Longest time one admin or console database query may take; a slower one ends with a 503 error.", duration(func(c *Config) *time.Duration { return &c.AdminQueryTimeout })},
 		{"GOVCHAT_RETENTION", "retention", "2160h", "How long conversations are kept (default 90 days).", duration(func(c *Config) *time.Duration { return &c.Retention })},
 		{"GOVCHAT_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "How long shutdown waits for answers in progress.", duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{"GOVCHAT_WEB_DIR", "web-dir", "web/dist", "Built front-end assets (govuk-frontend), made by `make web`.", str(func(c *Config) *string { return &c.WebDir })},
