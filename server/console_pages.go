@@ -101,6 +101,24 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, name, 
 	s.console.pages.render(w, status, name, d)
 }
 
+// consolePage reports whether r is a browser asking for a console page,
+// whose errors are shown as a page rather than as JSON.
+func (s *Server) consolePage(r *http.Request) bool {
+	return s.console != nil && r.Method == http.MethodGet && slices.Contains(consoleRouteList, r.Pattern) && !wantsJSON(r)
+}
+
+// showError shows an error's public message as a console page.
+func (s *Server) showError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	title := "Sorry, there is a problem"
+	if status == http.StatusServiceUnavailable {
+		title = "Sorry, the service is unavailable"
+	}
+	if rs := []rune(msg); len(rs) > 0 {
+		msg = strings.ToUpper(string(rs[0])) + string(rs[1:])
+	}
+	s.show(w, r, status, "error", "conversations", title, msg)
+}
+
 // filterForm is the filter of the conversation, feedback and export pages,
 // as typed, with the error of each field.
 type filterForm struct {

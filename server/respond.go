@@ -78,6 +78,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.retry {
 		setRetryAfter(w, e.wait)
 	}
+	if s.consolePage(r) {
+		s.showError(w, r, e.status, e.public)
+		return
+	}
 	writeJSON(w, e.status, apiError{e.public})
 }
 
