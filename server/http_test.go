@@ -85,8 +85,10 @@ func TestKillSwitch(t *testing.T) {
 	st := storetest.New(t)
 	ts := start(t, Config{AdminToken: "tok"}, nil, st)
 	// A second instance on the same database sees the switch once its
-	// cache expires.
-	other := start(t, Config{KillSwitchTTL: time.Millisecond}, nil, st)
+	// cache expires. Its read gets a generous timeout: on a busy dev
+	// database the default 1 s can pass, and the instance would keep its
+	// last known value (TestKillSwitchReadTimeout tests that path).
+	other := start(t, Config{KillSwitchTTL: time.Millisecond, KillSwitchTimeout: 30 * time.Second}, nil, st)
 	ws := dial(t, ts.wsURL(), nil)
 
 	if code, body := do(t, "POST", ts.httpURL()+"/admin/kill-switch", "tok", `{"web":true}`); code != 200 {
