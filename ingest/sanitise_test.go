@@ -86,9 +86,9 @@ func TestPlainTextAndSanitise(t *testing.T) {
 			htmlLack: []string{"<h2", "img", "suitable"},
 		},
 		{
-			name:     "attachment metadata in adjacent spans keeps its parts apart",
-			in:       `<section class="attachment embedded"><div class="attachment-details"><h2 class="title">MOT test results</h2><p class="metadata"><span class="references">Ref: <span class="unique_reference"><abbr title="Driver and Vehicle Standards Agency">DVSA</abbr>/MOT/01</span></span><span class="preview"><strong><a href="/f.csv/preview">View online</a></strong></span><span class="download"><a href="/f.csv"><strong>Download CSV</strong>1.74KB</a></span></p></div></section>`,
-			text:     "Attachment: MOT test results (Ref: DVSA/MOT/01, View online, Download CSV 1.74KB)",
+			name: "attachment metadata in adjacent spans keeps its parts apart",
+			in:   `<section class="attachment embedded"><div class="attachment-details"><h2 class="title">MOT test results</h2><p class="metadata"><span class="references">Ref: <span class="unique_reference"><abbr title="Driver and Vehicle Standards Agency">DVSA</abbr>/MOT/01</span></span><span class="preview"><strong><a href="/f.csv/preview">View online</a></strong></span><span class="download"><a href="/f.csv"><strong>Download CSV</strong>1.74KB</a></span></p></div></section>`,
+			text: "Attachment: MOT test results (Ref: DVSA/MOT/01, View online, Download CSV 1.74KB)",
 		},
 		{
 			name:     "hidden and aria-hidden dropped",
