@@ -182,18 +182,17 @@ var (
 // need:" is never quoted without what you need.
 func passageUnits(passage int, text string) []unit {
 	var lines []string
-	var bullet []bool
+	var bullet, numbered []bool
 	for _, l := range strings.Split(text, "\n") {
 		l = strings.Join(strings.Fields(l), " ")
 		if l == "" {
 			continue
 		}
-		isB := bulletPrefix.MatchString(l)
-		if isB {
-			l = bulletPrefix.ReplaceAllString(l, "")
-		}
+		m := bulletPrefix.FindString(l)
+		l = l[len(m):]
 		lines = append(lines, l)
-		bullet = append(bullet, isB)
+		bullet = append(bullet, m != "")
+		numbered = append(numbered, m != "" && unicode.IsDigit(rune(m[0])))
 	}
 	var out []unit
 	add := func(text string, items []string) {
@@ -221,7 +220,13 @@ func passageUnits(passage int, text string) []unit {
 				add(s, nil)
 			}
 			var items []string
+			// A list keeps the marker it starts with: "3. Between…" after
+			// "- 67 per cent…" is the next numbered note, not an item.
+			first := i + 1
 			for i+1 < len(lines) && (bullet[i+1] || (colon && !endsSentence(lines[i+1]) && len([]rune(lines[i+1])) < 80)) && len(items) < 12 {
+				if i+1 > first && numbered[i+1] != numbered[first] {
+					break
+				}
 				i++
 				if strings.IndexFunc(lines[i], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 					items = append(items, lines[i]) // skip empty bullets like "-"

@@ -81,7 +81,7 @@ var (
 	// "Contact", "get hold of" and "email" want an email address; "ring"
 	// and "call" only a number.
 	askEmail     = regexp.MustCompile(`(?i)\b(?:e-?mail|contact|get\s+in\s+touch|get\s+hold\s+of|reach|write\s+to|contact\s+details)\b`)
-	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed)\b`)
+	askHours     = regexp.MustCompile(`(?i)\b(?:open|opening|hours|saturday|sunday|weekends?|closed|what\s+time|how\s+late|how\s+early)\b`)
 	askCount     = regexp.MustCompile(`(?i)\bhow\s+(?:many|old)\b|\bwhat\s+age\b|\bat\s+what\s+age\b|\blimit\b|\bwhat\s+(?:percentage|proportion|share|fraction)\b|\bhow\s+common\b`)
 	askCondition = regexp.MustCompile(`(?i)^\W*(?:can|could|do|does|did|am|is|are|will|would|should|must|have|has|may)\b|\b(?:can|may|must|should)\s+(?:i|we|you|he|she|they)\b|\b(?:do|does)\s+(?:i|we|he|she|they|you)\s+(?:need|have)\b|\b(?:eligible|allowed|entitled|qualify|legal|illegal)\b|\bhave\s+to\b`)
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
@@ -368,14 +368,15 @@ func (sc *scorer) markRelevant(passages []govchat.Passage) {
 		lacking[t] = !sc.full[best][t]
 	}
 	for i, r := range sc.rel {
-		ratio := otherPageRatio
-		if pagePath(passages[i].URL) == bestPage {
+		ratio, samePage := otherPageRatio, pagePath(passages[i].URL) == bestPage
+		if samePage {
 			ratio = 0.55
 		}
 		r.Novel = round3(sc.coverage(andSet(sc.full[i], lacking), nil))
 		// A page whose title and headings share no word with the question
-		// must make up for it in its text.
-		named := r.Heading > 0 || r.Lexical >= topLex
+		// must make up for it in its text; the best passage has done so
+		// for the rest of its page.
+		named := r.Heading > 0 || r.Lexical >= topLex || samePage
 		// A passage on the other half of a two-part question ("a visa for
 		// Turkey, and a rabies jab for the dog") brings what the best lacks.
 		other := r.Novel >= 0.3 && r.Vector >= 0.75 && r.Score >= top*0.5

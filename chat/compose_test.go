@@ -419,3 +419,44 @@ func FuzzCompose(f *testing.F) {
 		checkHonest(t, c, ps)
 	})
 }
+
+// TestPassageUnitsNumberedNotes: a press release's numbered notes are
+// separate paragraphs, not items of the bulleted list before them, so
+// "5. Contact FRANK:" heads its own list of contact details.
+func TestPassageUnitsNumberedNotes(t *testing.T) {
+	text := "2. A 2011 survey found:\n- 76 per cent trusted the service\n- 67 per cent would use it\n" +
+		"3. Between 2003 and 2012, 3 million people called the helpline.\n5. Contact FRANK:\n- Call 0800 776600\n- Text 82111"
+	var got []string
+	for _, u := range passageUnits(0, text) {
+		got = append(got, u.text+" | "+strings.Join(u.items, " | "))
+	}
+	want := []string{
+		"A 2011 survey found: | 76 per cent trusted the service | 67 per cent would use it",
+		"Between 2003 and 2012, 3 million people called the helpline. | ",
+		"Contact FRANK: | Call 0800 776600 | Text 82111",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("passageUnits =\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestComposeQuotesTheRestOfTheBestPage: a section of the best page whose
+// heading shares no word with the question ("Background") may still be
+// quoted when it holds what was asked; the best passage has already shown
+// the page is about the question.
+func TestComposeQuotesTheRestOfTheBestPage(t *testing.T) {
+	ps := []govchat.Passage{
+		{Title: "New FRANK adverts mark tenth anniversary", URL: "/news/frank", VectorScore: 0.6,
+			Text: "FRANK is for anyone who wants to talk in confidence about drugs, such as a 15 year old or their parents."},
+		{Title: "New FRANK adverts mark tenth anniversary", HeadingPath: []string{"Background"}, URL: "/news/frank#background",
+			Text: "1. FRANK is the national drugs information service.\n2. Contact FRANK:\n- Call 0800 776600\n- Text 82111"},
+	}
+	q := "my 15 yr old wants to talk to someone about drugs in confidence, is there a number he can call or text"
+	c, _ := compose(t, q, ps)
+	checkHonest(t, c, ps)
+	for _, want := range []string{"0800 776600", "82111"} {
+		if !strings.Contains(c.Answer, want) {
+			t.Errorf("answer %q lacks %q", c.Answer, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/retrieval"
 )
 
@@ -35,6 +36,7 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	locale := fs.String("locale", "", "only passages in this locale (en, cy)")
 	types := fs.String("types", "", "only these document types, comma-separated")
 	prefix := fs.String("prefix", "", "only pages whose base path starts with this")
+	explain := fs.Bool("explain", false, "search as the chat pipeline does (top-k passages and the rest of the best pages) and print, as JSON, how the offline composer scores each passage and sentence")
 	recall := fs.Int("recall-check", 0, "instead of searching, sample N chunk texts and report HNSW recall@10 against an exact scan")
 	cfg, words, err := parseArgs(fs, io, args)
 	if err != nil {
@@ -64,6 +66,9 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 			dt = append(dt, t)
 		}
 	}
+	if *explain {
+		return explainSearch(ctx, io, s, retrieval.Query{Text: q, Locale: *locale, DocumentTypes: dt, BasePathPrefix: *prefix, PageContext: true})
+	}
 	res, err := s.Search(ctx, retrieval.Query{Text: q, K: *k, Locale: *locale, DocumentTypes: dt, BasePathPrefix: *prefix})
 	if err != nil {
 		return err
@@ -82,6 +87,23 @@ func runSearch(ctx context.Context, io IO, args []string) error {
 	}
 	printPassages(io, res, out)
 	return nil
+}
+
+// explainSearch prints the offline composer's scores for what the chat
+// pipeline would retrieve for the question: which passages it counts as
+// relevant and which sentences it would quote.
+func explainSearch(ctx context.Context, io IO, s *retrieval.Searcher, q retrieval.Query) error {
+	res, err := s.Search(ctx, q)
+	if err != nil {
+		return err
+	}
+	ex := chat.Extractive{}.Explain(q.Text, res.Passages)
+	enc := json.NewEncoder(io.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		NoContent bool `json:"no_content"`
+		chat.Explanation
+	}{res.NoContent, ex})
 }
 
 // recallCheck reports HNSW recall@10 over n sampled chunk texts.
