@@ -58,7 +58,7 @@ func (e Extractive) Explain(question string, passages []govchat.Passage) Explana
 }
 
 // features are the kinds of fact a sentence states, or a question asks for.
-type features struct{ amount, time, phone, hours, count, condition, steps, list, who, address, email bool }
+type features struct{ amount, time, phone, hours, count, condition, steps, list, who, address, email, change bool }
 
 func (f features) names() []string {
 	var out []string
@@ -66,7 +66,7 @@ func (f features) names() []string {
 		on   bool
 		name string
 	}{{f.amount, "amount"}, {f.time, "time"}, {f.phone, "phone"}, {f.hours, "hours"}, {f.count, "count"},
-		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}, {f.address, "address"}, {f.email, "email"}} {
+		{f.condition, "condition"}, {f.steps, "steps"}, {f.list, "list"}, {f.who, "who"}, {f.address, "address"}, {f.email, "email"}, {f.change, "change"}} {
 		if n.on {
 			out = append(out, n.name)
 		}
@@ -87,8 +87,11 @@ var (
 	askSteps     = regexp.MustCompile(`(?i)\bhow\s+(?:do|can|should|would)\s+(?:i|we|you)\b|\bhow\s+to\b|\bwhat\s+(?:should|do|can|must)\s+(?:i|we)\s+do\b|\bwhat\s+happens\b|\bwhat\s+(?:are\s+)?the\s+steps\b|\bwho\s+do\s+(?:i|we)\s+(?:tell|contact|report)\b`)
 	askWho       = regexp.MustCompile(`(?i)^\W*who\b|\bwho\s+(?:runs|owns|is\s+responsible|manages|maintains|decides|makes|sets|regulates|is\s+in\s+charge)\b|\bwhich\s+(?:organisation|department|body|office|agency)\b`)
 	askAddress   = regexp.MustCompile(`(?i)\baddress\b|\bwhere\s+(?:do|should|can|must)\s+(?:i|we|you)\s+(?:send|write|post)\b|\bpostcode\b`)
-	askList      = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|required)\b`)
+	// "Is my class 4 NI going up?" wants the rise: "will increase from 9% to 10%".
+	askChange = regexp.MustCompile(`(?i)\b(?:go(?:ing|es)?|gone|went)\s+(?:up|down)\b|\b(?:rise|rising|risen|increas(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|reduc(?:e|ed|es|ing)|cut|cuts|chang(?:e|ed|es|ing)|scrapp(?:ed|ing)|abolish(?:ed|ing)?)\b`)
+	askList   = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|required)\b`)
 
+	hasChange   = regexp.MustCompile(`(?i)\b(?:rise|rises|rising|increase|increases|increased|decrease|decreases|decreased|reduce|reduces|reduced|cut|cuts|changes?|changed|abolish|abolished|replaced?)\b[^.]{0,80}\bfrom\b[^.]{0,40}\bto\b|\bfrom\s+\S+\s+to\s+\S+\s+(?:in|from|on)\s+(?:\w+\s+)?(?:19|20)\d\d\b`)
 	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
@@ -128,7 +131,7 @@ func analyseQuestion(s string) question {
 		amount: m(askAmount, welshAmount), time: m(askTime, welshTime), phone: m(askPhone, welshPhone),
 		hours: m(askHours, welshHours), count: m(askCount, welshCount), condition: m(askCondition, welshCondition),
 		steps: m(askSteps, welshSteps), list: m(askList, welshList), who: m(askWho, welshWho),
-		address: askAddress.MatchString(s), email: askEmail.MatchString(s),
+		address: askAddress.MatchString(s), email: askEmail.MatchString(s), change: askChange.MatchString(s),
 	}}
 	set := stemSet(s)
 	// "how much" shares no word with "It costs £34", so the kind of fact
@@ -157,6 +160,7 @@ func sentenceFeatures(u unit) features {
 		phone: hasPhone.MatchString(s), hours: hasHours.MatchString(s), count: hasNumber.MatchString(s),
 		condition: hasCondition.MatchString(s), steps: len(u.items) > 0 || hasStep.MatchString(u.text),
 		list: len(u.items) > 0, who: hasName.MatchString(s), address: postcode.MatchString(s), email: hasEmail.MatchString(s),
+		change: hasChange.MatchString(s),
 	}
 }
 
@@ -193,35 +197,36 @@ func intentScore(want, have, got features) float64 {
 	add(want.who, have.who, got.who, 0.3)
 	add(want.address, have.address, got.address, 0.45)
 	add(want.email, have.email, got.email, 0.3)
+	add(want.change, have.change, got.change, 0.3)
 	return s
 }
 
 // strongIntent reports whether the question asks for a specific kind of
 // fact that the lead sentence should hold.
 func (f features) strong() features {
-	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address, email: f.email}
+	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address, email: f.email, change: f.change}
 }
 
 func (f features) any() bool {
-	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address || f.email
+	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address || f.email || f.change
 }
 
 func (f features) overlaps(g features) bool {
 	return (f.amount && g.amount) || (f.time && g.time) || (f.phone && g.phone) || (f.hours && g.hours) ||
 		(f.count && g.count) || (f.condition && g.condition) || (f.steps && g.steps) || (f.list && g.list) || (f.who && g.who) || (f.address && g.address) ||
-		(f.email && g.email)
+		(f.email && g.email) || (f.change && g.change)
 }
 
 func (f features) and(g features) features {
 	return features{f.amount && g.amount, f.time && g.time, f.phone && g.phone, f.hours && g.hours,
 		f.count && g.count, f.condition && g.condition, f.steps && g.steps, f.list && g.list, f.who && g.who, f.address && g.address,
-		f.email && g.email}
+		f.email && g.email, f.change && g.change}
 }
 
 func (f features) or(g features) features {
 	return features{f.amount || g.amount, f.time || g.time, f.phone || g.phone, f.hours || g.hours,
 		f.count || g.count, f.condition || g.condition, f.steps || g.steps, f.list || g.list, f.who || g.who, f.address || g.address,
-		f.email || g.email}
+		f.email || g.email, f.change || g.change}
 }
 
 // scorer holds what every score needs: the question, term weights and the

@@ -281,11 +281,16 @@ func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
 		{Title: "Gwasanaethau ar-lein Cymraeg CThEM", URL: "/gwasanaethau-ar-lein-cymraeg-cthem", VectorScore: 0.5,
 			Text: "Gallwch lenwi eich ffurflen dreth Hunanasesiad ar-lein yn Gymraeg.\nBydd angen cod cychwyn arnoch i ddefnyddio'r gwasanaeth.\nAnfonir y cod atoch cyn pen saith diwrnod gwaith ar ôl i chi gofrestru."},
 	}
+	budget := []govchat.Passage{
+		{Title: "Budget", HeadingPath: []string{"Personal tax"}, URL: "/budget#personal-tax", VectorScore: 0.5,
+			Text: "Class 4 National Insurance contributions are paid by the self-employed on their profits. The main rate of Class 4 National Insurance will increase from 9% to 10% in April 2018. Most self-employed people will pay less overall."},
+	}
 	tests := []struct {
 		name, q string
 		ps      []govchat.Passage
 		lead    string // the answer's first quoted sentence starts with this
 	}{
+		{"change", "im self employed, is my class 4 national insurance going up?", budget, "The main rate of Class 4 National Insurance will increase"},
 		{"welsh time", "Faint o amser mae'r cod cychwyn yn ei gymryd i gyrraedd?", cod, "Anfonir y cod atoch cyn pen saith diwrnod gwaith"},
 		{"amount", "how much does a blue badge cost?", badge, "It costs up to £10"},
 		{"phone", "What number do I ring about my tax code?", hmrc, "Telephone: 0300 200 3300"},
