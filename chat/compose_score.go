@@ -317,6 +317,11 @@ func (sc *scorer) scorePassages(passages []govchat.Passage) {
 		}
 		retr := 0.5*r.Vector + 0.5/(1+0.25*float64(i))
 		r.Score = lexShare*(0.5*r.Lexical+0.25*r.Heading+0.25*r.Section) + (1-lexShare)*retr
+		// A section headed "How long it takes" or "Fees" is about the kind
+		// of fact a "how long" or "how much" question asks for.
+		if h := p.Heading(); h != "" && sc.q.want.strong().overlaps(analyseQuestion(h).want) {
+			r.Score += headingIntent
+		}
 		sc.rel = append(sc.rel, r)
 	}
 }
@@ -330,6 +335,12 @@ func unranked(p govchat.Passage) bool {
 // unrankedShare is the share of its page's best vector score that an
 // unranked section of the page is given.
 const unrankedShare = 0.7
+
+// headingIntent is what a passage gains when its own heading asks for the
+// kind of fact the question asks for. 0.05 to 0.15 gave the same answers
+// on dev and own-dev (facts 0.600 -> 0.615 and 0.731 -> 0.746); 0.2
+// let section headings outweigh the words of the question on dev.
+const headingIntent = 0.1
 
 func andSet(a, b map[string]bool) map[string]bool {
 	out := map[string]bool{}

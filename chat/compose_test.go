@@ -465,3 +465,24 @@ func TestComposeQuotesTheRestOfTheBestPage(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeSectionHeadedByTheAsk: "how long does it take" is answered
+// from the section headed "How long it takes" even when another section of
+// the page shares more of the question's words.
+func TestComposeSectionHeadedByTheAsk(t *testing.T) {
+	page := func(heading, text string, vec float64) govchat.Passage {
+		return govchat.Passage{Title: "Renew your passport", HeadingPath: []string{heading}, VectorScore: vec,
+			URL: "/renew-passport#" + strings.ToLower(strings.ReplaceAll(heading, " ", "-")), Text: text}
+	}
+	ps := []govchat.Passage{
+		page("Getting your new passport", "Your new passport will be sent to you by courier or Royal Mail.", 0.62),
+		page("After you apply", "You can track your application online.", 0.45),
+		page("How long it takes", "It should take 3 weeks. It may take longer if we need more information.", 0.45),
+	}
+	q := "how long will my new passport take to turn up once i have sent everything off"
+	c, _ := compose(t, q, ps)
+	checkHonest(t, c, ps)
+	if !strings.Contains(c.Answer, "3 weeks") {
+		t.Errorf("answer %q does not say how long it takes", c.Answer)
+	}
+}
