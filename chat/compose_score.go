@@ -98,7 +98,7 @@ var (
 	// "saith diwrnod gwaith" (seven working days), "21 diwrnod", "3 wythnos".
 	hasWelshDuration = regexp.MustCompile(`(?i)\b(?:\d+|un|dau|dwy|tri|tair|pedwar|pedair|pump|pum|chwe|chwech|saith|wyth|naw|deg|deuddeg|ugain)\s+(?:diwrnod|niwrnod|diwrnodau|wythnos|wythnosau|mis|fis|misoedd|blynedd|mlynedd|blwyddyn|awr|oriau)\b`)
 	hasNumber        = regexp.MustCompile(`\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b`)
-	hasPhone         = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
+	hasPhone         = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\b0\d{2}\s?\d{4}\s?\d{4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
 	hasEmail         = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)
 	hasHours         = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
 	// An organisation's name: capitalised words after the first, or an
@@ -207,6 +207,11 @@ func (f features) strong() features {
 	return features{amount: f.amount, time: f.time, phone: f.phone, hours: f.hours, count: f.count, list: f.list, steps: f.steps, who: f.who, address: f.address, email: f.email, change: f.change}
 }
 
+// contact keeps the kinds of fact that say how to reach someone.
+func (f features) contact() features {
+	return features{phone: f.phone, email: f.email, address: f.address, hours: f.hours}
+}
+
 func (f features) any() bool {
 	return f.amount || f.time || f.phone || f.hours || f.count || f.condition || f.steps || f.list || f.who || f.address || f.email || f.change
 }
@@ -238,6 +243,7 @@ type scorer struct {
 	unknown float64 // total weight of those no passage uses
 	heading []map[string]bool
 	full    []map[string]bool // stems of each passage with its title and headings
+	states  []features        // kinds of fact each passage states
 	rel     []PassageRelevance
 	blocked map[int]bool // units that read as injected instructions, checked when first about to be picked
 }
@@ -256,6 +262,10 @@ func newScorer(q question, passages []govchat.Passage, units []unit) *scorer {
 		}
 	}
 	sc.full = full
+	sc.states = make([]features, len(passages))
+	for _, u := range units {
+		sc.states[u.passage] = sc.states[u.passage].or(u.feat)
+	}
 	n := len(passages)
 	for _, t := range q.terms {
 		df := 0
@@ -392,7 +402,10 @@ func (sc *scorer) markRelevant(passages []govchat.Passage) {
 		// A page whose title and headings share no word with the question
 		// must make up for it in its text; the best passage has done so
 		// for the rest of its page.
-		named := r.Heading > 0 || r.Lexical >= topLex || samePage
+		// So must one that gives the contact details asked for: "is there a
+		// number we can ring" is answered by a help page that shares no word
+		// with a worried parent's question.
+		named := r.Heading > 0 || r.Lexical >= topLex || samePage || sc.q.want.contact().overlaps(sc.states[i])
 		// A passage on the other half of a two-part question ("a visa for
 		// Turkey, and a rabies jab for the dog") brings what the best lacks.
 		other := r.Novel >= 0.3 && r.Vector >= 0.75 && r.Score >= top*0.5

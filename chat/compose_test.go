@@ -486,3 +486,24 @@ func TestComposeSectionHeadedByTheAsk(t *testing.T) {
 		t.Errorf("answer %q does not say how long it takes", c.Answer)
 	}
 }
+
+// TestComposeQuotesTheContactAskedFor: a page that gives the phone number
+// asked for is quoted even when it shares no word with the question in its
+// title and another page shares more of its words.
+func TestComposeQuotesTheContactAskedFor(t *testing.T) {
+	ps := []govchat.Passage{
+		{Title: "Turkey travel advice", HeadingPath: []string{"Help and support"}, URL: "/turkey/help", VectorScore: 0.56,
+			Text: "If something has happened to a friend or relative, call the FCDO in London on 020 7008 1500, 24 hours a day."},
+		{Title: "Take your pet abroad", URL: "/take-pet-abroad", VectorScore: 0.55,
+			Text: "Your pet must arrive in the UK no more than 5 days before or after you."},
+	}
+	q := "our son is backpacking abroad and we havent heard from him in days, is there a uk number we can ring"
+	c, _ := compose(t, q, ps)
+	checkHonest(t, c, ps)
+	if !strings.Contains(c.Answer, "020 7008 1500") {
+		t.Errorf("answer %q lacks the number", c.Answer)
+	}
+	if strings.Contains(c.Answer, "Your pet") {
+		t.Errorf("answer %q quotes the pet page", c.Answer)
+	}
+}
