@@ -536,6 +536,12 @@ type plan struct {
 
 func (e Extractive) plan(question string, passages []govchat.Passage) plan {
 	q := analyseQuestion(question)
+	// "Can I look up the tax for my 1999 car?": a year or date in the
+	// question is usually checked against one in the answer ("registered
+	// on or after 1 March, 2001").
+	if hasDate.MatchString(question) {
+		q.want.time = true
+	}
 	var units []unit
 	for i, p := range passages {
 		units = append(units, passageUnits(i, p.Text)...)

@@ -285,11 +285,16 @@ func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
 		{Title: "Budget", HeadingPath: []string{"Personal tax"}, URL: "/budget#personal-tax", VectorScore: 0.5,
 			Text: "Class 4 National Insurance contributions are paid by the self-employed on their profits. The main rate of Class 4 National Insurance will increase from 9% to 10% in April 2018. Most self-employed people will pay less overall."},
 	}
+	co2 := []govchat.Passage{
+		{Title: "Check vehicle tax and CO2 emissions", URL: "/co2-tools", VectorScore: 0.5,
+			Text: "Search for fuel consumption, CO2 emissions and tax bands for new and used cars.\nFind information about used cars that were first registered on or after 1 March, 2001."},
+	}
 	tests := []struct {
 		name, q string
 		ps      []govchat.Passage
 		lead    string // the answer's first quoted sentence starts with this
 	}{
+		{"year", "Can I look up the emissions and road tax for my 1999 car online?", co2, "Find information about used cars that were first registered on or after 1 March, 2001."},
 		{"change", "im self employed, is my class 4 national insurance going up?", budget, "The main rate of Class 4 National Insurance will increase"},
 		{"welsh time", "Faint o amser mae'r cod cychwyn yn ei gymryd i gyrraedd?", cod, "Anfonir y cod atoch cyn pen saith diwrnod gwaith"},
 		{"amount", "how much does a blue badge cost?", badge, "It costs up to £10"},
