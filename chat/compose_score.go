@@ -101,9 +101,11 @@ var (
 	hasPhone         = regexp.MustCompile(`(?i)\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b|\b0\d{2}\s?\d{4}\s?\d{4}\b|\+\d{2}\s?\d|\b(?:dial|call|ring)\s+\d{3}\b|\b(?:telephone|phone|tel|textphone|helpline|contact)\b[^.\d]{0,40}\(?\+?\d[\d\s()-]{6,}`)
 	hasEmail         = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.]+`)
 	hasHours         = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bopening\s+times\b|\bclosed\b`)
-	// An organisation's name: capitalised words after the first, or an
-	// abbreviation in brackets ("the Government Digital Service (GDS)").
-	hasName      = regexp.MustCompile(`\S\s+(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|\([A-Z]{2,6}\)`)
+	// An organisation's name after "by", "from", "to", "contact", "is" or
+	// "are" ("maintained by the Government Digital Service"), or an
+	// abbreviation in brackets ("(GDS)"). Capitalised words alone are too
+	// common ("the Open Government Licence").
+	hasName      = regexp.MustCompile(`\b(?:by|from|to|contact|is|are)\s+(?:the\s+)?(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+|\([A-Z]{2,6}\)`)
 	hasCondition = regexp.MustCompile(`(?i)\b(?:if|unless|must|need|needs|have\s+to|has\s+to|only|cannot|can't|can|not|eligible|allowed|entitled|illegal|legal|required)\b`)
 	// A step starts with a verb telling the reader what to do.
 	hasStep = regexp.MustCompile(`^To\s+\w+[^.]*,|^(?:Please\s+\w+|Search|Look|Enter|Select|Submit|Wait|Allow|Provide|Claim|Order|Arrange|Speak|Log|Create|Apply|Tell|Contact|Call|Phone|Report|Fill|Send|Book|Check|Go|Use|Ask|Get|Make|Register|Pay|Complete|Write|Bring|Take|Find|Sign|Follow|Give|Choose|Read|Download|Visit|Include|Post|Email|Keep|Start|Print|Reset|Renew|Update|Cancel|Change)\b`)
@@ -611,8 +613,13 @@ func (sc *scorer) injected(units []unit, i int) bool {
 func (sc *scorer) pickLead(units []unit, cands []int, maxWords int) int {
 	strong := sc.q.want.strong()
 	type scored struct {
-		i int
-		s float64
+		i         int
+		s         float64
+		typedOnly bool
+	}
+	topPage := ""
+	if top := sc.bestPassage(); top >= 0 {
+		topPage = pagePath(sc.rel[top].URL)
 	}
 	var order []scored
 	for _, i := range cands {
@@ -622,9 +629,17 @@ func (sc *scorer) pickLead(units []unit, cands []int, maxWords int) int {
 		}
 		lex, _, s := sc.unitScore(u, nil, features{})
 		if lex == 0 {
-			continue // the lead must share a word with the question
+			// The lead must share a word with the question, unless it
+			// is on the best passage's page and gives the contact or name
+			// asked for ("The site is maintained by the Government Digital
+			// Service" for "who runs gov.uk"). It can then lead only as
+			// the sentence of the kind asked for.
+			if pagePath(sc.rel[u.passage].URL) == topPage && s > 0 && strong.contact().or(features{who: strong.who}).overlaps(u.feat) {
+				order = append(order, scored{i, s, true})
+			}
+			continue
 		}
-		order = append(order, scored{i, s})
+		order = append(order, scored{i, s, false})
 	}
 	// Best first; ties keep the passages' order.
 	sort.SliceStable(order, func(a, b int) bool { return order[a].s > order[b].s })
@@ -634,7 +649,7 @@ func (sc *scorer) pickLead(units []unit, cands []int, maxWords int) int {
 		if (best >= 0 && bestTyped >= 0) || sc.injected(units, o.i) {
 			continue
 		}
-		if best < 0 {
+		if best < 0 && !o.typedOnly {
 			best, bs = o.i, o.s
 		}
 		if bestTyped < 0 && strong.overlaps(units[o.i].feat) {
@@ -647,6 +662,16 @@ func (sc *scorer) pickLead(units []unit, cands []int, maxWords int) int {
 	// The typed sentence leads unless it is far weaker than the best.
 	if bestTyped >= 0 && bts >= bs*0.4 {
 		return bestTyped
+	}
+	return best
+}
+
+func (sc *scorer) bestPassage() int {
+	best := -1
+	for i, r := range sc.rel {
+		if best < 0 || r.Score > sc.rel[best].Score {
+			best = i
+		}
 	}
 	return best
 }
