@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,6 +65,40 @@ func TestDecodeDevSet(t *testing.T) {
 	}
 	if len(items) != 50 {
 		t.Errorf("dev set has %d items; want 50", len(items))
+	}
+}
+
+// TestOwnQuestionSets: the project's own question sets decode, and no id
+// or question is in two of them or in the shared dev set, so a held-out
+// or fresh set measures questions nothing was chosen on.
+func TestOwnQuestionSets(t *testing.T) {
+	sets := map[string]string{"dev": corpustest.DevSet(t)}
+	for _, name := range []string{"own-dev", "own-heldout", "own-fresh"} {
+		sets[name] = filepath.Join("datasets", name+".jsonl")
+	}
+	ids, questions := map[string]string{}, map[string]string{}
+	for name, path := range sets {
+		items, err := Decode(strings.NewReader(readFile(t, path)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		answerable := 0
+		for _, it := range items {
+			if it.Kind == KindAnswerable && len(it.ExpectedSources) > 0 && len(it.MustInclude) > 0 {
+				answerable++
+			}
+			q := strings.ToLower(strings.Join(strings.Fields(it.Question), " "))
+			if other, ok := ids[it.ID]; ok {
+				t.Errorf("id %s is in %s and %s", it.ID, other, name)
+			}
+			if other, ok := questions[q]; ok {
+				t.Errorf("question %q is in %s and %s", it.Question, other, name)
+			}
+			ids[it.ID], questions[q] = name, name
+		}
+		if name != "dev" && answerable < 45 {
+			t.Errorf("%s has %d answerable questions with sources and facts; want at least 45", name, answerable)
+		}
 	}
 }
 
