@@ -92,6 +92,7 @@ var (
 	askList   = regexp.MustCompile(`(?i)\bwhat\s+(?:do|does|will|should|would)\s+(?:i|we|you|he|she|it|they)\s+(?:\w+\s+)?(?:need|have|bring|take|get)\b|\bwhat\s+(?:documents|paperwork|papers|information|details|evidence|proof)\b|\bwhich\s+\w+\b|\bwhat\s+\w+\s+(?:do|does|are|is)\s+(?:i|we|he|she|they)\s+(?:need|have|required)\b`)
 
 	hasChange   = regexp.MustCompile(`(?i)\b(?:rise|rises|rising|increase|increases|increased|decrease|decreases|decreased|reduce|reduces|reduced|cut|cuts|changes?|changed|abolish|abolished|replaced?)\b[^.]{0,80}\bfrom\b[^.]{0,40}\bto\b|\bfrom\s+\S+\s+to\s+\S+\s+(?:in|from|on)\s+(?:\w+\s+)?(?:19|20)\d\d\b`)
+	statesAge   = regexp.MustCompile(`(?i)\b(?:i'?m|i\s+am|he'?s|she'?s|they'?re|aged?)\s+\d{1,3}\b|\b\d{1,3}\s*(?:yo|y/o)\b|\b\d{1,3}[\s-]*(?:yrs?|years?)[\s-]*old\b`)
 	hasAmount   = regexp.MustCompile(`[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p)\b|\bfree\b`)
 	hasDuration = regexp.MustCompile(`(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)\s+(?:working\s+|calendar\s+|full\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b`)
 	hasDate     = regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|spring|summer|autumn|winter)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:march|may)\b|\b(?:march|may),?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d\d\b`)
@@ -543,6 +544,11 @@ func (e Extractive) plan(question string, passages []govchat.Passage) plan {
 	// on or after 1 March, 2001").
 	if hasDate.MatchString(question) {
 		q.want.time = true
+	}
+	// "im 16, when can i start learning to drive": an age in the question
+	// is checked against one in the answer ("when they're 17").
+	if statesAge.MatchString(question) {
+		q.want.count = true
 	}
 	var units []unit
 	for i, p := range passages {

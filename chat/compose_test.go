@@ -289,6 +289,10 @@ func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
 		{Title: "Check vehicle tax and CO2 emissions", URL: "/co2-tools", VectorScore: 0.5,
 			Text: "Search for fuel consumption, CO2 emissions and tax bands for new and used cars.\nFind information about used cars that were first registered on or after 1 March, 2001."},
 	}
+	learner := []govchat.Passage{
+		{Title: "Learn to drive a car", URL: "/learn-to-drive-a-car", VectorScore: 0.5,
+			Text: "You must have a provisional driving licence to start learning to drive.\nMost people can start learning to drive when they’re 17.\nYou can start learning to drive when you have the licence and a car."},
+	}
 	about := []govchat.Passage{
 		{Title: "About GOV.UK", URL: "/help/about-govuk", VectorScore: 0.5,
 			Text: "GOV.UK is the website for the UK government.\nYou can republish any content on GOV.UK if you meet the conditions of the Open Government Licence.\nThe site is maintained by the Government Digital Service (GDS)."},
@@ -299,6 +303,7 @@ func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
 		lead    string // the answer's first quoted sentence starts with this
 	}{
 		{"who", "who actually runs gov.uk, is it a private company?", about, "The site is maintained by the Government Digital Service (GDS)."},
+		{"age", "im 16, when am i allowed to start learning to drive", learner, "Most people can start learning to drive when they’re 17."},
 		{"year", "Can I look up the emissions and road tax for my 1999 car online?", co2, "Find information about used cars that were first registered on or after 1 March, 2001."},
 		{"change", "im self employed, is my class 4 national insurance going up?", budget, "The main rate of Class 4 National Insurance will increase"},
 		{"welsh time", "Faint o amser mae'r cod cychwyn yn ei gymryd i gyrraedd?", cod, "Anfonir y cod atoch cyn pen saith diwrnod gwaith"},
