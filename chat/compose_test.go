@@ -415,6 +415,7 @@ func FuzzCompose(f *testing.F) {
 	f.Add("How much does the driving test cost?", "Driving test", "The test costs £62.\nYou'll need:\n- a licence\n- glasses")
 	f.Add("what number do I ring?", "Contact", "Telephone: 0300 200 3300\nOpening times: Monday to Friday, 8am to 6pm.")
 	f.Add("can i keep it", "", "- \n:\n[1] *x* <b>")
+	f.Add("im 16, is the fee going up in 2025?", "Fees", "2. Notes:\n- one\n3. The fee will increase from £10 to £12 in April 2025.\n4. Contact:\n- Call 020 7008 1500")
 	f.Fuzz(func(t *testing.T, q, title, text string) {
 		if !utf8.ValidString(q + title + text) {
 			t.Skip("passages come from PostgreSQL text and questions from Normalise: always UTF-8")
