@@ -175,6 +175,10 @@ const (
 	// an answer in time.
 	MsgFallback = "Sorry, I cannot write an answer right now. These GOV.UK pages may help:"
 
+	// MsgPartialAnswer follows quotes that the offline composer judged
+	// to miss much of the question or the kind of fact asked for.
+	MsgPartialAnswer = "This may not answer all of your question. Read the pages it comes from, or search GOV.UK: " + GOVUKSearchURL
+
 	// MsgCutShort follows a partial answer when the AI model stopped early.
 	MsgCutShort = "\n\nThis answer was cut short. These GOV.UK pages may help:"
 )

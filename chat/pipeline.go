@@ -554,6 +554,9 @@ func (p *Pipeline) composeOffline(ctx context.Context, t *turn, passages []govch
 	if err == nil {
 		err = guard.flush()
 	}
+	if err == nil && comp.Status == StatusPartial && guard.kept > 0 {
+		err = t.send("\n\n" + MsgPartialAnswer)
+	}
 	t.out.Guarded = guard.dropped
 	t.out.Audit.outputGuards(guard)
 	if err != nil {

@@ -442,3 +442,35 @@ func TestSignpostThenAnswerWithLLM(t *testing.T) {
 		t.Errorf("status %s, answer %q; want the signposting, then the model's answer", out.Status, out.Answer)
 	}
 }
+
+// An offline answer the composer judges partial (it misses much of the
+// question or the kind of fact asked for) ends by saying so; a full one
+// does not.
+func TestPartialAnswerSaysSo(t *testing.T) {
+	fx := corpus(t)
+	p := chat.NewPipeline(fx.ret, nil, nil, chat.Config{Router: vectorRouter(t)}, nil)
+	seen := map[chat.Status]bool{}
+	for _, q := range []string{
+		"How much does it cost to renew a passport online?",
+		"I need a passport in a hurry for a funeral abroad. Which cities can I go to in person?",
+		"What number do I ring to ask about my tax code?",
+		"I've just bought two micro pigs as pets. Do I have to register them with anyone?",
+	} {
+		out, err := p.Ask(context.Background(), chat.Request{Question: q, Replay: true}, chat.Events{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != chat.StatusOK {
+			t.Fatalf("Ask(%q) = %s; want an answer", q, out.Status)
+		}
+		status := chat.Extractive{}.Explain(out.Standalone, out.Retrieved).Status
+		seen[status] = true
+		noted := strings.HasSuffix(out.Answer, "\n\n"+chat.MsgPartialAnswer)
+		if noted != (status == chat.StatusPartial) {
+			t.Errorf("Ask(%q): composer status %s, answer ends with the partial note: %v\n%s", q, status, noted, out.Answer)
+		}
+	}
+	if !seen[chat.StatusPartial] || !seen[chat.StatusAnswered] {
+		t.Errorf("composer statuses seen %v; the questions must give both a partial and a full answer", seen)
+	}
+}
