@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/chat"
 	"github.com/govchat/govchat/retrieval"
 )
 
@@ -94,6 +95,15 @@ func NormaliseFact(s string) string {
 		s = thousands.ReplaceAllString(s, "$1$2")
 	}
 	return wordRE.ReplaceAllStringFunc(s, func(w string) string { return numWords[w] })
+}
+
+// AnswerContent is the part of an answer that can state a fact: without
+// the fixed words the pipeline puts around quotes ("This is what GOV.UK
+// says:", the note that an answer may be partial), which would otherwise
+// "find" facts such as "May" or "GOV.UK".
+func AnswerContent(answer string) string {
+	answer = strings.TrimPrefix(answer, chat.MsgExtractiveLeadIn)
+	return strings.Replace(answer, chat.MsgPartialAnswer, "", 1)
 }
 
 // HasFact reports whether answer states fact, after NormaliseFact on both.

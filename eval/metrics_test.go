@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/govchat/govchat/chat"
 )
 
 func TestMatches(t *testing.T) {
@@ -81,6 +83,21 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 50); got != 0 {
 		t.Errorf("p50 of nothing = %v; want 0", got)
+	}
+}
+
+// The pipeline's fixed words around quotes state no fact: "May" is not
+// found in "This may not answer all of your question", nor "GOV.UK" in the
+// lead-in.
+func TestAnswerContent(t *testing.T) {
+	answer := chat.MsgExtractiveLeadIn + "\n\nTests are held in July [1].\n\n" + chat.MsgPartialAnswer
+	for fact, want := range map[string]bool{"July": true, "May": false, "GOV.UK": false, "search": false} {
+		if got := HasFact(AnswerContent(answer), fact); got != want {
+			t.Errorf("HasFact(AnswerContent(answer), %q) = %v; want %v", fact, got, want)
+		}
+	}
+	if got := AnswerContent("GOV.UK is run by GDS. It may change."); got != "GOV.UK is run by GDS. It may change." {
+		t.Errorf("AnswerContent changed an answer with no fixed words: %q", got)
 	}
 }
 

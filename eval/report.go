@@ -432,7 +432,7 @@ func itemReport(it Item, res Result) ItemReport {
 		ir.StrictHitRanks = r
 	}
 	for _, f := range it.MustInclude {
-		if HasFact(out.Answer, f) {
+		if HasFact(AnswerContent(out.Answer), f) {
 			ir.FactsFound = append(ir.FactsFound, f)
 		} else {
 			ir.FactsMissing = append(ir.FactsMissing, f)
