@@ -679,6 +679,11 @@ func nearDuplicate(u unit, chosen []unit) bool {
 		if union > 0 && float64(inter)/float64(union) >= 0.7 {
 			return true
 		}
+		// One says nearly all the other does: the same list quoted once
+		// as a list and once run together with the next sentence.
+		if small := min(len(u.stems), len(c.stems)); small >= 4 && float64(inter)/float64(small) >= 0.85 {
+			return true
+		}
 	}
 	return false
 }

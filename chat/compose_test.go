@@ -523,3 +523,19 @@ func TestComposeQuotesTheContactAskedFor(t *testing.T) {
 		t.Errorf("answer %q quotes the pet page", c.Answer)
 	}
 }
+
+// TestComposeQuotesAListOnce: a page that gives a list once as a list and
+// once run together with the next sentence has it quoted once.
+func TestComposeQuotesAListOnce(t *testing.T) {
+	ps := []govchat.Passage{
+		{Title: "Employment Appeal Tribunal", URL: "/eat", VectorScore: 0.6,
+			Text: "You can appeal if the Employment Tribunal:\n- got the law wrong\n- did not follow the correct procedures\n- had no evidence to support its decision"},
+		{Title: "Employment Appeal Tribunal", HeadingPath: []string{"About"}, URL: "/eat#about", VectorScore: 0.58,
+			Text: "You can appeal if the Employment Tribunal: got the law wrong did not follow the correct procedures had no evidence to support its decision We also hear appeals and applications about decisions made by the Certification Officer and the Central Arbitration Committee, and some national security cases."},
+	}
+	c, _ := compose(t, "the employment tribunal got the law wrong, can i appeal", ps)
+	checkHonest(t, c, ps)
+	if n := strings.Count(c.Answer, "got the law wrong"); n != 1 {
+		t.Errorf("answer quotes the list %d times; want once:\n%s", n, c.Answer)
+	}
+}
