@@ -143,6 +143,10 @@ type Inspection struct {
 	// personal data, which is never searched.
 	Searched bool
 	Result   retrieval.Result
+	// Composer is how the offline composer scores the passages found:
+	// which it counts as relevant and which sentences it would quote.
+	// Empty when nothing was searched.
+	Composer Explanation
 }
 
 // Inspect routes and searches a question as Ask would, without composing,
@@ -163,5 +167,6 @@ func (p *Pipeline) Inspect(ctx context.Context, question string) (Inspection, er
 		return in, err
 	}
 	in.Searched = true
+	in.Composer = p.offline.Explain(q, in.Result.Passages)
 	return in, nil
 }

@@ -153,7 +153,27 @@ type searchJSON struct {
 	BestText   float64          `json:"best_text"`
 	Locale     string           `json:"locale"`
 	Passages   []searchPassage  `json:"passages"`
+	Composer   composerJSON     `json:"composer"`
 	Timings    map[string]int64 `json:"timings_ms"`
+}
+
+// composerJSON is how the offline composer scores what was found.
+type composerJSON struct {
+	Status   string   `json:"status"`   // answered, partial or no_information
+	Answered float64  `json:"answered"` // share of the question's weight the quotes use
+	Intents  []string `json:"intents"`  // kinds of fact asked for
+	// Relevant holds the 1-based numbers of the passages it may quote.
+	Relevant []int `json:"relevant"`
+	// Quotes are the sentences it would quote: the lead first, then the
+	// others in the passages' order.
+	Quotes []quoteJSON `json:"quotes"`
+}
+
+type quoteJSON struct {
+	Passage int     `json:"passage"` // 1-based, as in passages
+	Text    string  `json:"text"`
+	Score   float64 `json:"score"`
+	Lead    bool    `json:"lead"`
 }
 
 type floorJSON struct {
@@ -237,5 +257,29 @@ func toSearchJSON(in chat.Inspection) *searchJSON {
 	for i, p := range res.Passages {
 		out.Passages = append(out.Passages, searchPassage{AuditPassage: aps[i], Text: p.Text})
 	}
+	out.Composer = toComposerJSON(in.Composer)
 	return out
+}
+
+func toComposerJSON(ex chat.Explanation) composerJSON {
+	c := composerJSON{Status: string(ex.Status), Answered: ex.Answered, Intents: ex.Intents, Relevant: []int{}, Quotes: []quoteJSON{}}
+	if c.Intents == nil {
+		c.Intents = []string{}
+	}
+	for _, p := range ex.Passages {
+		if p.Relevant {
+			c.Relevant = append(c.Relevant, p.Index+1)
+		}
+	}
+	for _, s := range ex.Sentences {
+		if s.Chosen {
+			q := quoteJSON{Passage: s.Passage + 1, Text: s.Text, Score: s.Score, Lead: s.Lead}
+			if s.Lead {
+				c.Quotes = append([]quoteJSON{q}, c.Quotes...)
+			} else {
+				c.Quotes = append(c.Quotes, q)
+			}
+		}
+	}
+	return c
 }

@@ -44,6 +44,7 @@ var consoleFuncs = template.FuncMap{
 	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 	"num":  func(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) },
 	"join": strings.Join,
+	"inc":  func(i int) int { return i + 1 },
 	"query": func(f filterForm, offset int) string {
 		return f.query(offset)
 	},

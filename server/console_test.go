@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,9 +287,21 @@ func TestConsoleSearchShowsWhatTheBotWouldSee(t *testing.T) {
 	if code, _ := do(t, "GET", fx.ts.httpURL()+"/admin/search?format=json&q="+strings.Repeat("a", 400), consoleToken, ""); code != http.StatusBadRequest {
 		t.Errorf("a too-long search = %d; want 400", code)
 	}
+	// The offline composer's view: a fee question leads with an amount,
+	// from a passage it counts as relevant.
+	c := s.Composer
+	if c.Status == "" || len(c.Relevant) == 0 || len(c.Quotes) == 0 || !c.Quotes[0].Lead ||
+		!strings.Contains(c.Quotes[0].Text, "£") || !slices.Contains(c.Relevant, c.Quotes[0].Passage) ||
+		!slices.Contains(c.Intents, "amount") {
+		t.Errorf("composer = %+v; want an amount asked for and a relevant lead sentence with a £ amount", c)
+	}
+	if len(pii.Composer.Quotes) != 0 || pii.Composer.Status != "" {
+		t.Errorf("an unsearched question has a composer view: %+v", pii.Composer)
+	}
 	code, html := doHTML(t, http.DefaultClient, "GET", fx.ts.httpURL()+"/admin/search?q="+q, consoleToken)
-	if code != http.StatusOK || !strings.Contains(html, "Passed") || !strings.Contains(html, "genuine_rag") {
-		t.Errorf("search page = %d; want the floor verdict and the label", code)
+	if code != http.StatusOK || !strings.Contains(html, "Passed") || !strings.Contains(html, "genuine_rag") ||
+		!strings.Contains(html, "Sentences the offline composer would quote") || !strings.Contains(html, ">Lead</strong> ") {
+		t.Errorf("search page = %d; want the floor verdict, the label and the sentences it would quote", code)
 	}
 
 	metrics := metricsText(t, fx.ts)
