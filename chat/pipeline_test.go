@@ -322,11 +322,21 @@ func TestCancelStopsLLMRequest(t *testing.T) {
 	srv.QueueChat(llmtest.Reply{Chunks: []string{"Starting. ", "slow ", "slow "}, Delay: 2 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan chat.Outcome)
+	// Cancel once the model's answer has started: a fixed sleep raced
+	// routing and retrieval on a busy machine, and cancelled before any
+	// request was made.
+	started := make(chan struct{})
+	var once sync.Once
+	ev := chat.Events{Delta: func(string) error { once.Do(func() { close(started) }); return nil }}
 	go func() {
-		out, _ := p.Ask(ctx, chat.Request{Question: "How do I renew my adult passport?"}, chat.Events{})
+		out, _ := p.Ask(ctx, chat.Request{Question: "How do I renew my adult passport?"}, ev)
 		done <- out
 	}()
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the answer did not start streaming")
+	}
 	cancel()
 	if srv.WaitCancelled(10*time.Second) == "" {
 		t.Error("the LLM request was not cancelled")
