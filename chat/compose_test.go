@@ -261,42 +261,22 @@ func TestComposeQuotesOnlyRelevantPages(t *testing.T) {
 }
 
 func TestComposeLeadsWithWhatWasAsked(t *testing.T) {
+	// page is one passage of a page, at the same cosine as the others.
+	page := func(title, url, text string, heading ...string) []govchat.Passage {
+		return []govchat.Passage{{Title: title, URL: url, VectorScore: 0.5, Text: text, HeadingPath: heading}}
+	}
 	hmrc := []govchat.Passage{
 		{Title: "Income Tax: general enquiries", URL: "/contact/income-tax", VectorScore: 0.6,
 			Text: "Contact HMRC for help with questions about Income Tax and your tax code.\nYou can use the online service to check your tax code.\nTelephone: 0300 200 3300\nOpening times: Monday to Friday, 8am to 6pm. Saturday, 8am to 4pm.\nYou'll need your National Insurance number."},
 	}
-	dog := []govchat.Passage{
-		{Title: "Report a stray dog", URL: "/report-stray-dog", VectorScore: 0.5,
-			Text: "Stray dogs are looked after by councils.\nYou can keep a stray dog only if you tell the council and they agree.\nThe original owner can claim the dog back at any time."},
-	}
-	badge := []govchat.Passage{
-		{Title: "Apply for a Blue Badge", URL: "/apply-blue-badge", VectorScore: 0.5,
-			Text: "A Blue Badge helps you park closer to where you need to go.\nTo apply for a Blue Badge:\n- check you are eligible\n- get a digital photo\n- fill in the form online\nIt costs up to £10 in England."},
-	}
-	post := []govchat.Passage{
-		{Title: "Income Tax: general enquiries", HeadingPath: []string{"Post"}, URL: "/contact/income-tax#post", VectorScore: 0.5,
-			Text: "Write to HMRC at this address for all Income Tax queries except complaints.\nIncome Tax\nHM Revenue and Customs\nBX9 1AS\nUnited Kingdom\nYou do not need to include a street name."},
-	}
-	cod := []govchat.Passage{
-		{Title: "Gwasanaethau ar-lein Cymraeg CThEM", URL: "/gwasanaethau-ar-lein-cymraeg-cthem", VectorScore: 0.5,
-			Text: "Gallwch lenwi eich ffurflen dreth Hunanasesiad ar-lein yn Gymraeg.\nBydd angen cod cychwyn arnoch i ddefnyddio'r gwasanaeth.\nAnfonir y cod atoch cyn pen saith diwrnod gwaith ar ôl i chi gofrestru."},
-	}
-	budget := []govchat.Passage{
-		{Title: "Budget", HeadingPath: []string{"Personal tax"}, URL: "/budget#personal-tax", VectorScore: 0.5,
-			Text: "Class 4 National Insurance contributions are paid by the self-employed on their profits. The main rate of Class 4 National Insurance will increase from 9% to 10% in April 2018. Most self-employed people will pay less overall."},
-	}
-	co2 := []govchat.Passage{
-		{Title: "Check vehicle tax and CO2 emissions", URL: "/co2-tools", VectorScore: 0.5,
-			Text: "Search for fuel consumption, CO2 emissions and tax bands for new and used cars.\nFind information about used cars that were first registered on or after 1 March, 2001."},
-	}
-	learner := []govchat.Passage{
-		{Title: "Learn to drive a car", URL: "/learn-to-drive-a-car", VectorScore: 0.5,
-			Text: "You must have a provisional driving licence to start learning to drive.\nMost people can start learning to drive when they’re 17.\nYou can start learning to drive when you have the licence and a car."},
-	}
-	about := []govchat.Passage{
-		{Title: "About GOV.UK", URL: "/help/about-govuk", VectorScore: 0.5,
-			Text: "GOV.UK is the website for the UK government.\nYou can republish any content on GOV.UK if you meet the conditions of the Open Government Licence.\nThe site is maintained by the Government Digital Service (GDS)."},
-	}
+	dog := page("Report a stray dog", "/report-stray-dog", "Stray dogs are looked after by councils.\nYou can keep a stray dog only if you tell the council and they agree.\nThe original owner can claim the dog back at any time.")
+	badge := page("Apply for a Blue Badge", "/apply-blue-badge", "A Blue Badge helps you park closer to where you need to go.\nTo apply for a Blue Badge:\n- check you are eligible\n- get a digital photo\n- fill in the form online\nIt costs up to £10 in England.")
+	post := page("Income Tax: general enquiries", "/contact/income-tax#post", "Write to HMRC at this address for all Income Tax queries except complaints.\nIncome Tax\nHM Revenue and Customs\nBX9 1AS\nUnited Kingdom\nYou do not need to include a street name.", "Post")
+	cod := page("Gwasanaethau ar-lein Cymraeg CThEM", "/gwasanaethau-ar-lein-cymraeg-cthem", "Gallwch lenwi eich ffurflen dreth Hunanasesiad ar-lein yn Gymraeg.\nBydd angen cod cychwyn arnoch i ddefnyddio'r gwasanaeth.\nAnfonir y cod atoch cyn pen saith diwrnod gwaith ar ôl i chi gofrestru.")
+	budget := page("Budget", "/budget#personal-tax", "Class 4 National Insurance contributions are paid by the self-employed on their profits. The main rate of Class 4 National Insurance will increase from 9% to 10% in April 2018. Most self-employed people will pay less overall.", "Personal tax")
+	co2 := page("Check vehicle tax and CO2 emissions", "/co2-tools", "Search for fuel consumption, CO2 emissions and tax bands for new and used cars.\nFind information about used cars that were first registered on or after 1 March, 2001.")
+	learner := page("Learn to drive a car", "/learn-to-drive-a-car", "You must have a provisional driving licence to start learning to drive.\nMost people can start learning to drive when they’re 17.\nYou can start learning to drive when you have the licence and a car.")
+	about := page("About GOV.UK", "/help/about-govuk", "GOV.UK is the website for the UK government.\nYou can republish any content on GOV.UK if you meet the conditions of the Open Government Licence.\nThe site is maintained by the Government Digital Service (GDS).")
 	tests := []struct {
 		name, q string
 		ps      []govchat.Passage
