@@ -3,23 +3,17 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/govchat/govchat/store/storetest"
 )
 
 // search --explain shows how the offline composer scores what the chat
 // pipeline would retrieve, and marks the sentence its answer would lead with.
 func TestSearchExplain(t *testing.T) {
-	db := storetest.URL(t)
-	schema := fmt.Sprintf("test_explain_%d", time.Now().UnixNano()%1e9)
-	t.Cleanup(func() { storetest.DropSchema(t, db, schema) })
+	env := schemaEnv(t, "explain", "GOVCHAT_EMBEDDER", "lexical")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	env := map[string]string{"DATABASE_URL": db, "GOVCHAT_DB_SCHEMA": schema, "GOVCHAT_EMBEDDER": "lexical"}
 	mustRun(ctx, t, env, "ingest", "--from", testPages)
 
 	var ex struct {
