@@ -1,7 +1,6 @@
 package chat_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/govchat/govchat/embed"
 	"github.com/govchat/govchat/internal/corpustest"
 	"github.com/govchat/govchat/internal/corpustest/corpusindex"
+	"github.com/govchat/govchat/internal/syncbuf"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/retrieval"
 	"github.com/govchat/govchat/store"
@@ -64,29 +64,11 @@ type devItem struct {
 
 func loadDev(t *testing.T) []devItem { return corpustest.DevItems[devItem](t) }
 
-// logBuffer captures everything the pipeline logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // Every kind in the dev set behaves as the dataset README says, offline,
 // with the real database, retriever and extractive composer.
 func TestDevSetBehaviourOffline(t *testing.T) {
 	fx := corpus(t)
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	p := chat.NewPipeline(fx.ret, fx.st, nil, chat.Config{Router: vectorRouter(t)}, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ctx := context.Background()
 	answeredWithSource, answerable := 0, 0

@@ -1,35 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/syncbuf"
 	"github.com/govchat/govchat/store/storetest"
 )
-
-// lockedBuffer is a log sink the handler's goroutine and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A console query that outruns AdminQueryTimeout ends with 503 and the
 // plain message, logged once; the same requests under the default timeout
@@ -53,7 +34,7 @@ func TestConsoleQueryTimeout(t *testing.T) {
 		timeout time.Duration
 	}{{"tiny", time.Nanosecond}, {"default", 0}} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs syncbuf.Buffer
 			log := slog.New(slog.NewJSONHandler(&logs, nil))
 			cfg := Config{AdminToken: consoleToken, AdminFailures: 1000, AdminQueryTimeout: tc.timeout}
 			srv := New(cfg, NewDoor(cfg, &fakeAsker{composer: "offline"}, st, nil), st, log, WithConsole(st, nil))

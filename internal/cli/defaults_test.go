@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,36 +8,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/govchat/govchat/internal/cli"
+	"github.com/govchat/govchat/internal/syncbuf"
 	"github.com/govchat/govchat/llm/llmtest"
 	"github.com/govchat/govchat/store/storetest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a command running in a goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // run runs one govchat command with exactly env as its environment.
 func run(ctx context.Context, env map[string]string, args ...string) (code int, stdout, stderr string) {
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	code = cli.Main(ctx, args, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb,
 		Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	return code, out.String(), errb.String()
@@ -114,17 +95,17 @@ func TestOpenAIDefaults(t *testing.T) {
 }
 
 // startServe runs `govchat serve` on a free port until stop is called.
-func startServe(t *testing.T, ctx context.Context, env map[string]string) (addr string, logs *syncBuffer, stop func()) {
+func startServe(t *testing.T, ctx context.Context, env map[string]string) (addr string, logs *syncbuf.Buffer, stop func()) {
 	t.Helper()
 	senv := map[string]string{"GOVCHAT_ADDR": "127.0.0.1:0"}
 	for k, v := range env {
 		senv[k] = v
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	logs = &syncBuffer{}
+	logs = &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Main(sctx, []string{"serve"}, cli.IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: logs,
+		done <- cli.Main(sctx, []string{"serve"}, cli.IO{In: strings.NewReader(""), Out: &syncbuf.Buffer{}, Err: logs,
 			Env: func(k string) (string, bool) { v, ok := senv[k]; return v, ok }})
 	}()
 	listening := regexp.MustCompile(`listening on http://(\S+)`)
